@@ -1,0 +1,1 @@
+"""Sample books: the demo shop that `ecomledger demo` starts from (package data)."""

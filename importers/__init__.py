@@ -1,0 +1,1 @@
+"""Beangulp importers: a file path in, Beancount entries out."""

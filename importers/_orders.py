@@ -1,0 +1,134 @@
+"""The shared shape of order-source importers: file → records → unnumbered entries.
+
+A platform importer only says how to read its files (:meth:`OrderImporter.records`); this
+base books the records with :mod:`ecomledger.booking`. Numbering is left to the caller:
+``ecomledger import`` numbers after dedupe against the whole books, and :meth:`extract`
+(beangulp's entry point, used by beangulp's CLI and Fava) numbers against ``existing``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+import beangulp
+from beancount.core import data
+
+from ecomledger.booking import (
+    SaleContext,
+    book_order,
+    book_payout,
+    book_refund,
+    bookable,
+)
+from ecomledger.model import Order, Payout, Refund
+from ecomledger.numbering import Series, assign_numbers
+
+Records = Order | Refund | Payout
+CUSTOMERS = "Assets:Customers"
+
+
+@dataclass(frozen=True)
+class PayoutContext:
+    """Where a shop's processor keeps its balance and books its fees."""
+
+    processor: str
+    clearing_account: str
+    fees_account: str
+    gateways: tuple[str, ...] = ()  # order gateways it handles; empty: every gateway
+
+
+class OrderImporter(beangulp.Importer):
+    """Base of every order-source importer.
+
+    Args:
+        sale: the shop and where its customers' money waits (see :class:`SaleContext`).
+        payouts: the processor whose payouts the files may contain.
+        invoice_pattern, credit_note_pattern: the numbering series (used by :meth:`extract`).
+    """
+
+    platform = "generic"
+
+    def __init__(
+        self,
+        sale: SaleContext,
+        payouts: PayoutContext | None = None,
+        invoice_pattern: str = "F-{year}-{seq:06d}",
+        credit_note_pattern: str = "AV-{year}-{seq:06d}",
+    ) -> None:
+        self.sale = sale
+        self.payouts = payouts or PayoutContext(
+            sale.clearing_account.rsplit(":", 1)[-1].lower(),
+            sale.clearing_account,
+            "Expenses:Fees:" + sale.clearing_account.rsplit(":", 1)[-1],
+        )
+        self.invoice_pattern = invoice_pattern
+        self.credit_note_pattern = credit_note_pattern
+
+    @property
+    def name(self) -> str:
+        """The importer's name, as beangulp and Fava show it."""
+        return f"{self.platform}:{self.sale.shop}"
+
+    @property
+    def source(self) -> str:
+        """The ``source`` metadata of every entry this importer books."""
+        return f"{self.platform}:{self.sale.shop}"
+
+    def account(self, filepath: str) -> str:
+        """The account the files belong to: the shop's clearing account."""
+        return self.sale.clearing_account
+
+    def records(self, filepath: str) -> Iterator[Records]:
+        """Yield the records of ``filepath`` (implemented by each platform)."""
+        raise NotImplementedError
+
+    def context(self, order: Order) -> SaleContext:
+        """Where ``order``'s money waits: the processor's clearing account when it took the
+        payment, else the customers account (bank transfer, cash on delivery)."""
+        gateways = self.payouts.gateways
+        if not gateways or not order.gateway or order.gateway in gateways:
+            return self.sale
+        return replace(self.sale, clearing_account=CUSTOMERS)
+
+    def book(self, filepath: str) -> list[data.Directive]:
+        """Book every record of the file, unnumbered, in the file's order."""
+        orders: dict[str, Order] = {}
+        entries: list[data.Directive] = []
+        for record in self.records(filepath):
+            if isinstance(record, Order):
+                orders[record.order_id] = record
+                if bookable(record):
+                    entries.append(book_order(record, self.context(record)))
+            elif isinstance(record, Refund):
+                order = orders.get(record.order_id)
+                if order is not None and record.total:
+                    entries.append(book_refund(record, order, self.context(order)))
+            else:
+                entries.append(
+                    book_payout(
+                        record,
+                        self.payouts.processor,
+                        self.payouts.clearing_account,
+                        self.payouts.fees_account,
+                    )
+                )
+        return entries
+
+    def extract(self, filepath: str, existing: data.Entries) -> data.Entries:
+        """Beangulp's entry point: book and number against ``existing`` entries."""
+        invoices = Series(self.invoice_pattern)
+        credit_notes = Series(self.credit_note_pattern)
+        invoice_of_order: dict[str, str] = {}
+        booked = set()
+        for entry in existing:
+            meta = entry.meta or {}
+            if "invoice" in meta:
+                invoices.observe(str(meta["invoice"]))
+                invoice_of_order[str(meta.get("source_id", ""))] = str(meta["invoice"])
+            if "credit_note" in meta:
+                credit_notes.observe(str(meta["credit_note"]))
+            if "source_id" in meta:
+                booked.add(str(meta["source_id"]))
+        new = [e for e in self.book(filepath) if e.meta.get("source_id") not in booked]
+        return assign_numbers(new, invoices, credit_notes, invoice_of_order)

@@ -1,0 +1,1 @@
+"""Beancount plugins enforcing VAT, invoice numbering and stock valuation."""

@@ -1,0 +1,555 @@
+"""Booking: platform-agnostic records in, balanced Beancount entries out.
+
+Pure functions only: no I/O, no configuration file, no clock. Everything a booking depends
+on (accounts, the invoice number to give, the company's time zone) is passed in, so the same
+record always books to the same entry, and a later granularity (one centralised entry per
+day) is one more function over these entries rather than a rewrite.
+
+An order becomes an invoice::
+
+    2026-03-02 * "Marie Curie" "Invoice F-2026-000001, order #1001"
+      source: "shopify:demo-shop"
+      source_id: "shopify:demo-shop:order:1001"
+      invoice: "F-2026-000001"
+      Assets:Clearing:ShopifyPayments     60.00 EUR
+      Income:Sales:Goods:France          -50.00 EUR
+        sku: "MUG-01"
+        qty: 2
+        vat_rate: 20
+      Liabilities:VAT:Collected:FR:20    -10.00 EUR
+
+Amounts always come from the source: VAT is the source's tax when it states one, and the
+receivable is the source's total. What the lines do not explain goes to
+``Expenses:Rounding``; more than a cent per line is a *discrepancy* and flags the entry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from beancount.core import data
+from beancount.core.amount import Amount
+
+from ecomledger.model import (
+    BankLine,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Payout,
+    Refund,
+    ShippingLine,
+    StatementBalance,
+)
+from ecomledger.money import CENT, ZERO, rate_component, round_money, vat_from_inclusive
+
+EU_COUNTRIES = frozenset(
+    [
+        "AT",
+        "BE",
+        "BG",
+        "CY",
+        "CZ",
+        "DE",
+        "DK",
+        "EE",
+        "ES",
+        "FI",
+        "FR",
+        "GR",
+        "HR",
+        "HU",
+        "IE",
+        "IT",
+        "LT",
+        "LU",
+        "LV",
+        "MT",
+        "NL",
+        "PL",
+        "PT",
+        "RO",
+        "SE",
+        "SI",
+        "SK",
+    ]
+)
+
+SUSPENSE = "Assets:Suspense"
+TRANSFERS = "Assets:Transfers"
+ROUNDING = "Expenses:Rounding"
+SHIPPING = "Income:Sales:Shipping"
+DISCOUNTS = "Income:Sales:Discounts"
+GIFT_CARDS = "Liabilities:GiftCards"
+
+REVERSE_CHARGE_MENTION = "Autoliquidation - Exonération de TVA, article 262 ter I du CGI"
+EXPORT_MENTION = "Exonération de TVA, article 262 I du CGI"
+
+
+@dataclass(frozen=True)
+class SaleContext:
+    """What booking an order or refund needs beyond the record itself.
+
+    Args:
+        shop: the shop's configured name.
+        channel: its platform (``shopify``).
+        clearing_account: where the customer's money waits for its payout.
+        timezone: the company's time zone; booking dates are taken in it.
+        home_country: the company's country (domestic sales).
+    """
+
+    shop: str
+    channel: str
+    clearing_account: str
+    timezone: str = "Europe/Paris"
+    home_country: str = "FR"
+
+
+@dataclass
+class _Postings:
+    """Accumulates postings so that amounts on the same account and meta stay separate."""
+
+    currency: str
+    items: list[data.Posting] = field(default_factory=list)
+
+    def add(self, account: str, number: Decimal, meta: dict[str, object] | None = None) -> None:
+        if number == ZERO and not meta:
+            return
+        self.items.append(
+            data.Posting(account, Amount(number, self.currency), None, None, None, meta)
+        )
+
+    def total(self) -> Decimal:
+        return sum((p.units.number or ZERO for p in self.items if p.units), ZERO)
+
+
+def booking_date(moment: dt.datetime, timezone: str) -> dt.date:
+    """Return the date of ``moment`` in ``timezone`` (23:30 UTC is tomorrow in Paris)."""
+    if moment.tzinfo is None:
+        raise ValueError(f"{moment.isoformat()} has no time zone; booking needs one")
+    return moment.astimezone(ZoneInfo(timezone)).date()
+
+
+def market(customer_country: str, vat_number: str, home_country: str = "FR") -> str:
+    """Name the sales sub-account for a customer: France, EU-B2C, EU-B2B or Export."""
+    country = customer_country.upper() or home_country
+    if country == home_country:
+        return "France"
+    if country in EU_COUNTRIES or country == "EL":
+        return "EU-B2B" if vat_number else "EU-B2C"
+    return "Export"
+
+
+def vat_account(country: str, rate: Decimal) -> str:
+    """Return the output-VAT account for a taxing country and rate."""
+    return f"Liabilities:VAT:Collected:{country.upper()}:{rate_component(rate)}"
+
+
+#: The rates of the home country, to tell a home-rate line from a destination-rate one.
+HOME_RATES: dict[str, frozenset[Decimal]] = {
+    "FR": frozenset(Decimal(r) for r in ("20", "10", "5.5", "2.1")),
+}
+
+
+def taxing_country(order_country: str, rate: Decimal, home_country: str, stated: str = "") -> str:
+    """Return the country whose VAT a line carries.
+
+    The source's own statement wins (``Order.tax_country``). Otherwise an EU B2C line at a
+    rate the home country does not have is the destination's VAT (OSS); any other line is
+    home VAT. The VAT plugin checks that the choice matches the OSS threshold, so booking
+    only records what was charged.
+    """
+    if stated:
+        return stated.upper()
+    country = order_country.upper()
+    home_rates = HOME_RATES.get(home_country, frozenset())
+    if country in EU_COUNTRIES and country != home_country and rate and rate not in home_rates:
+        return country
+    return home_country
+
+
+def _line_amounts(
+    gross: Decimal,
+    discount: Decimal,
+    rate: Decimal,
+    tax: Decimal | None,
+    inclusive: bool,
+    ccy: str,
+) -> tuple[Decimal, Decimal, Decimal]:
+    """Return (net before discount, net discount, VAT) of a line, to the cent.
+
+    Inclusive prices: VAT is extracted from the discounted gross; the pre-discount net is
+    the gross without its VAT, and the discount's net is what reconciles the two.
+    """
+    if inclusive:
+        taxable = gross - discount
+        vat = tax if tax is not None else vat_from_inclusive(taxable, rate, ccy)
+        net_after = taxable - vat
+        net_before = round_money(gross / (1 + rate / 100), ccy) if discount else net_after
+        return net_before, net_before - net_after, vat
+    net_after = gross - discount
+    vat = tax if tax is not None else round_money(net_after * rate / 100, ccy)
+    return gross, discount, vat
+
+
+def _sale_meta(line: OrderLine, sign: int) -> dict[str, object]:
+    meta: dict[str, object] = {"vat_rate": line.vat_rate}
+    if line.sku:
+        meta["sku"] = line.sku
+    meta["qty"] = line.quantity * sign
+    meta["unit_price"] = line.unit_price
+    if line.description:
+        meta["description"] = line.description
+    return meta
+
+
+def _txn_meta(record: Order | Refund | Payout | BankLine, **keys: object) -> dict[str, object]:
+    meta = data.new_metadata(record.filename, record.lineno)
+    meta.update({k: v for k, v in keys.items() if v not in ("", None)})
+    return meta
+
+
+def order_source_id(order: Order) -> str:
+    """Return the dedupe key of an order's invoice."""
+    return f"{order.source}:order:{order.order_id}"
+
+
+def refund_source_id(refund: Refund) -> str:
+    """Return the dedupe key of a refund's credit note."""
+    return f"{refund.source}:refund:{refund.refund_id}"
+
+
+def bookable(order: Order) -> bool:
+    """An order moves money only once paid; pending and cancelled ones book nothing."""
+    return order.status is OrderStatus.PAID
+
+
+def book_order(order: Order, ctx: SaleContext, invoice: str = "") -> data.Transaction:
+    """Book a paid order as an invoice transaction.
+
+    ``invoice`` is usually left empty: numbers are given after dedupe, in date order, by
+    :func:`ecomledger.numbering.assign_numbers`, which also prefixes the narration.
+    """
+    ccy = order.currency
+    country = order.customer.country.upper() or ctx.home_country
+    revenue = f"Income:Sales:Goods:{market(country, order.customer.vat_number, ctx.home_country)}"
+    tax_country = order.tax_country
+    postings = _Postings(ccy)
+    postings.add(ctx.clearing_account, order.total - order.gift_card_payments)
+    if order.gift_card_payments:
+        postings.add(GIFT_CARDS, order.gift_card_payments)
+    vat_by_account: dict[str, Decimal] = {}
+    discounts: dict[Decimal, Decimal] = {}
+    for line in order.lines:
+        gross = line.quantity * line.unit_price
+        if line.gift_card:
+            postings.add(GIFT_CARDS, -(gross - line.discount), {"description": line.description})
+            continue
+        net, disc, vat = _line_amounts(
+            gross, line.discount, line.vat_rate, line.tax, order.prices_include_tax, ccy
+        )
+        postings.add(revenue, -net, _sale_meta(line, 1))
+        discounts[line.vat_rate] = discounts.get(line.vat_rate, ZERO) + disc
+        if vat:
+            account = vat_account(
+                taxing_country(country, line.vat_rate, ctx.home_country, tax_country),
+                line.vat_rate,
+            )
+            vat_by_account[account] = vat_by_account.get(account, ZERO) + vat
+    for ship in order.shipping:
+        if not ship.price and not ship.discount:
+            continue
+        net, disc, vat = _line_amounts(
+            ship.price,
+            ship.discount,
+            ship.vat_rate,
+            ship.tax,
+            order.prices_include_tax,
+            ccy,
+        )
+        postings.add(
+            SHIPPING,
+            -(net - disc),
+            {"vat_rate": ship.vat_rate, "description": ship.description},
+        )
+        if vat:
+            account = vat_account(
+                taxing_country(country, ship.vat_rate, ctx.home_country, tax_country),
+                ship.vat_rate,
+            )
+            vat_by_account[account] = vat_by_account.get(account, ZERO) + vat
+    for rate, amount in sorted(discounts.items()):
+        if amount:
+            postings.add(DISCOUNTS, amount, {"vat_rate": rate})
+    for account, amount in sorted(vat_by_account.items()):
+        postings.add(account, -amount)
+    residual = -postings.total()
+    lines_count = len(order.lines) + len(order.shipping)
+    discrepancy = ""
+    if abs(residual) > CENT * max(lines_count, 1):
+        discrepancy = (
+            f"the lines add up to {order.total - residual} {ccy} but the order's total is "
+            f"{order.total} {ccy}; the difference of {residual} {ccy} is on {ROUNDING}"
+        )
+    postings.add(ROUNDING, residual)
+    meta = _txn_meta(
+        order,
+        source=order.source,
+        source_id=order_source_id(order),
+        order_id=order.order_id,
+        order_number=order.order_number,
+        shop=ctx.shop,
+        channel=ctx.channel,
+        country=country,
+        customer_vat=order.customer.vat_number,
+        vat_mention=_vat_mention(country, order.customer.vat_number, ctx.home_country),
+        presentment=_presentment(order),
+        shipped=order.shipped_at,
+        discrepancy=discrepancy,
+    )
+    meta["invoice"] = invoice
+    number = order.order_number or order.order_id
+    return data.Transaction(
+        meta,
+        booking_date(order.processed_at, ctx.timezone),
+        "!" if discrepancy else "*",
+        order.customer.name or None,
+        (f"Invoice {invoice}" if invoice else "") + f", order {number}",
+        data.EMPTY_SET,
+        data.EMPTY_SET,
+        postings.items,
+    )
+
+
+def _vat_mention(country: str, vat_number: str, home: str) -> str:
+    kind = market(country, vat_number, home)
+    if kind == "EU-B2B":
+        return REVERSE_CHARGE_MENTION
+    if kind == "Export":
+        return EXPORT_MENTION
+    return ""
+
+
+def _presentment(order: Order) -> str:
+    if order.presentment_total is None or order.presentment_currency in (
+        "",
+        order.currency,
+    ):
+        return ""
+    return f"{order.presentment_total} {order.presentment_currency}"
+
+
+def book_refund(
+    refund: Refund, order: Order, ctx: SaleContext, credit_note: str = ""
+) -> data.Transaction:
+    """Book a refund of ``order`` as a credit note.
+
+    The credit note reverses the revenue and VAT of the refunded lines on the accounts the
+    invoice used, and returns the money through the same clearing account. Its number and
+    the invoice it credits are filled in by :func:`ecomledger.numbering.assign_numbers`.
+    """
+    ccy = refund.currency
+    invoice = book_order(order, ctx)
+    country = str(invoice.meta.get("country", ctx.home_country))
+    tax_country = _invoice_tax_country(invoice)
+    revenue = next(
+        (p.account for p in invoice.postings if p.account.startswith("Income:Sales:Goods:")),
+        f"Income:Sales:Goods:{market(country, order.customer.vat_number, ctx.home_country)}",
+    )
+    postings = _Postings(ccy)
+    postings.add(ctx.clearing_account, -refund.total)
+    vat_by_account: dict[str, Decimal] = {}
+    for line in refund.lines:
+        meta: dict[str, object] = {"vat_rate": line.vat_rate, "qty": -line.quantity}
+        if line.sku:
+            meta["sku"] = line.sku
+        if line.restock:
+            meta["restock"] = True
+        postings.add(revenue, line.amount, meta)
+        if line.tax:
+            account = vat_account(
+                taxing_country(country, line.vat_rate, ctx.home_country, tax_country),
+                line.vat_rate,
+            )
+            vat_by_account[account] = vat_by_account.get(account, ZERO) + line.tax
+    if refund.shipping_amount:
+        postings.add(SHIPPING, refund.shipping_amount, {"vat_rate": refund.shipping_vat_rate})
+    if refund.shipping_tax:
+        account = vat_account(
+            taxing_country(country, refund.shipping_vat_rate, ctx.home_country, tax_country),
+            refund.shipping_vat_rate,
+        )
+        vat_by_account[account] = vat_by_account.get(account, ZERO) + refund.shipping_tax
+    for account, amount in sorted(vat_by_account.items()):
+        postings.add(account, amount)
+    residual = -postings.total()
+    discrepancy = ""
+    if abs(residual) > CENT * max(len(refund.lines) + 1, 1):
+        discrepancy = (
+            f"the refunded lines add up to {refund.total + residual} {ccy} but "
+            f"{refund.total} {ccy} was returned; the difference of {residual} {ccy} "
+            f"is on {ROUNDING}"
+        )
+    postings.add(ROUNDING, residual)
+    meta = _txn_meta(
+        refund,
+        source=refund.source,
+        source_id=refund_source_id(refund),
+        order_source_id=order_source_id(order),
+        order_id=refund.order_id,
+        refund_id=refund.refund_id,
+        shop=ctx.shop,
+        channel=ctx.channel,
+        country=country,
+        customer_vat=order.customer.vat_number,
+        discrepancy=discrepancy,
+    )
+    meta["credit_note"] = credit_note
+    number = order.order_number or order.order_id
+    return data.Transaction(
+        meta,
+        booking_date(refund.processed_at, ctx.timezone),
+        "!" if discrepancy else "*",
+        invoice.payee,
+        (f"Credit note {credit_note}" if credit_note else "") + f", order {number}",
+        data.EMPTY_SET,
+        data.EMPTY_SET,
+        postings.items,
+    )
+
+
+def _invoice_tax_country(invoice: data.Transaction) -> str:
+    """Return the country of the first VAT account the invoice used (empty if none)."""
+    for posting in invoice.postings:
+        if posting.account.startswith("Liabilities:VAT:Collected:"):
+            return posting.account.split(":")[3]
+    return ""
+
+
+def payout_source_id(payout: Payout) -> str:
+    """Return the dedupe key of a payout."""
+    return f"{payout.source}:payout:{payout.payout_id}"
+
+
+def book_payout(
+    payout: Payout, processor: str, clearing_account: str, fees_account: str
+) -> data.Transaction:
+    """Book a payout: fees leave clearing for expenses, the rest for transit (58).
+
+    The bank line that receives the money later moves it from ``Assets:Transfers`` to the
+    bank; reconciliation checks that both sides met.
+    """
+    postings = _Postings(payout.currency)
+    postings.add(TRANSFERS, payout.amount)
+    postings.add(fees_account, payout.fees)
+    postings.add(clearing_account, -(payout.amount + payout.fees))
+    meta = _txn_meta(
+        payout,
+        source=payout.source,
+        source_id=payout_source_id(payout),
+        payout_id=payout.payout_id,
+        processor=processor,
+    )
+    return data.Transaction(
+        meta,
+        payout.date,
+        "*",
+        processor,
+        f"Payout {payout.payout_id}",
+        data.EMPTY_SET,
+        data.EMPTY_SET,
+        postings.items,
+    )
+
+
+def bank_line_key(line: BankLine) -> str:
+    """Return the dedupe key of a bank line.
+
+    The bank's own id when it gives one; otherwise a fingerprint of what the row says plus
+    its occurrence number among identical rows of that day, which survives re-exports of
+    overlapping periods and keeps two genuinely identical lines apart.
+    """
+    if line.bank_ref:
+        return f"{line.source}:tx:{line.bank_ref}"
+    text = "|".join(
+        (
+            line.account,
+            line.date.isoformat(),
+            str(line.amount),
+            line.currency,
+            line.payee,
+            line.narration,
+            str(line.occurrence),
+        )
+    )
+    return f"{line.source}:row:{hashlib.sha1(text.encode()).hexdigest()[:16]}"
+
+
+def book_bank_line(
+    line: BankLine, counter_account: str = SUSPENSE, flag: str = "!", **meta: object
+) -> data.Transaction:
+    """Book a bank line against ``counter_account`` (suspense until categorised)."""
+    postings = _Postings(line.currency)
+    postings.add(line.account, line.amount)
+    postings.add(counter_account, -line.amount)
+    txn_meta = _txn_meta(
+        line,
+        source=line.source,
+        source_id=bank_line_key(line),
+        bank_ref=line.bank_ref,
+        **meta,
+    )
+    return data.Transaction(
+        txn_meta,
+        line.date,
+        flag,
+        line.payee or None,
+        line.narration,
+        data.EMPTY_SET,
+        data.EMPTY_SET,
+        postings.items,
+    )
+
+
+def book_balance(balance: StatementBalance) -> data.Balance:
+    """Turn a statement's stated balance into a balance assertion."""
+    meta = data.new_metadata(balance.filename, balance.lineno)
+    return data.Balance(
+        meta,
+        balance.date,
+        balance.account,
+        Amount(balance.amount, balance.currency),
+        None,
+        None,
+    )
+
+
+def iter_sale_postings(entries: Iterable[data.Directive]) -> Iterable[data.Posting]:
+    """Yield every revenue posting of ``entries`` (reports and tests share this view)."""
+    for entry in entries:
+        if isinstance(entry, data.Transaction):
+            for posting in entry.postings:
+                if posting.account.startswith("Income:Sales:"):
+                    yield posting
+
+
+__all__ = [
+    "EU_COUNTRIES",
+    "SUSPENSE",
+    "TRANSFERS",
+    "SaleContext",
+    "ShippingLine",
+    "bank_line_key",
+    "book_balance",
+    "book_bank_line",
+    "book_order",
+    "book_payout",
+    "book_refund",
+    "bookable",
+    "booking_date",
+    "market",
+]

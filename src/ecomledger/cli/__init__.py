@@ -1,0 +1,78 @@
+"""The ``ecomledger`` command line: one Typer module per command group, composed here.
+
+Every command finds the books the same way (``--books``, else ``ECOMLEDGER_BOOKS``, else the
+nearest ``ecomledger.toml`` upward) and reports a user error as one sentence on stderr with
+exit code 2, never a traceback. Exit code 1 means the books themselves need attention.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ecomledger import __version__
+from ecomledger.cli import check, demo, ingest, init
+from ecomledger.cli._common import State, err_console
+from ecomledger.errors import UserError
+
+app = typer.Typer(
+    name="ecomledger",
+    help="Plain-text accounting for online merchants, over Beancount v3 books.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"ecomledger {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    books: Annotated[
+        Path | None,
+        typer.Option(
+            "--books",
+            help="The books' folder (default: $ECOMLEDGER_BOOKS, else the nearest "
+            "ecomledger.toml upward).",
+            file_okay=False,
+        ),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Plain-text accounting for online merchants, over Beancount v3 books."""
+    ctx.obj = State(books_option=books)
+
+
+for module in (init, check, ingest, demo):
+    app.add_typer(module.app)
+
+
+def main() -> None:
+    """Run the command line, turning user errors into one sentence and exit code 2."""
+    try:
+        app(standalone_mode=False)
+    except UserError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err_console.print("aborted")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(2)
+        raise

@@ -1,0 +1,1 @@
+"""HTTP clients, one module per platform; they write raw payloads and know no Beancount."""

@@ -1,0 +1,314 @@
+"""``ecomledger import``: files in, new entries appended, nothing twice, nothing half-written.
+
+The pipeline, in order, with nothing written until every step has succeeded::
+
+    identify each file ▶ book its records ▶ dedupe by source_id against the books' index
+    ▶ refuse conflicts ▶ number invoices and credit notes ▶ open missing accounts
+    ▶ append per ledger/YYYY/<source>.beancount (atomic) ▶ archive the files in documents/
+
+Any bad input stops the run before the first write, so the books stay byte-identical.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import beangulp
+from beancount.core import data
+
+from ecomledger import ledger
+from ecomledger.accounts import open_entry
+from ecomledger.booking import SaleContext
+from ecomledger.config import Config, Shop
+from ecomledger.errors import ConflictError, InputError, UserError
+from ecomledger.importers._orders import OrderImporter, PayoutContext
+from ecomledger.numbering import Series, assign_numbers
+
+INBOX = "inbox"
+DOCUMENTS = "documents"
+
+
+@dataclass
+class ImportResult:
+    """What one import did."""
+
+    files: list[Path] = field(default_factory=list)
+    added: list[data.Directive] = field(default_factory=list)
+    duplicates: int = 0
+    opened: list[str] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+    findings: list[str] = field(default_factory=list)
+
+
+def order_importer(config: Config, shop: Shop) -> OrderImporter:
+    """Build the importer of ``shop`` from the configuration."""
+    from ecomledger.importers import shopify
+
+    classes: dict[str, type[OrderImporter]] = {"shopify": shopify.Importer}
+    try:
+        from ecomledger.importers import platforms
+    except ImportError:
+        platforms = None  # type: ignore[assignment]
+    if platforms is not None:
+        classes.update(getattr(platforms, "ORDER_IMPORTERS", {}))
+    cls = classes.get(shop.platform)
+    if cls is None:
+        raise UserError(
+            f"ecomledger.toml: shop {shop.name!r} uses platform {shop.platform!r}, which has "
+            f"no importer yet; supported: {', '.join(sorted(classes))}"
+        )
+    processor = config.processor(shop.processor) if shop.processor else None
+    clearing = shop.clearing_account or (
+        processor.account if processor else f"Assets:Clearing:{_camel(shop.name)}"
+    )
+    sale = SaleContext(
+        shop=shop.name,
+        channel=shop.platform,
+        clearing_account=clearing,
+        timezone=config.company.timezone,
+        home_country=config.company.country,
+    )
+    payouts = (
+        PayoutContext(processor.name, processor.account, processor.fees_account, processor.gateways)
+        if processor
+        else None
+    )
+    return cls(
+        sale,
+        payouts,
+        config.invoices.invoice_pattern,
+        config.invoices.credit_note_pattern,
+    )
+
+
+def _camel(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("-"))
+
+
+def bank_importers(config: Config) -> list[beangulp.Importer]:
+    """Build one importer per configured bank (when the bank importers are installed)."""
+    try:
+        from ecomledger.importers import registry
+    except ImportError:
+        return []
+    importers = []
+    for bank in config.banks:
+        cls = registry.BANK_FORMATS.get(bank.format)
+        if cls is None:
+            known = ", ".join(sorted(registry.BANK_FORMATS))
+            raise UserError(
+                f"ecomledger.toml: bank {bank.name!r} has format {bank.format!r}; "
+                f"use one of {known}"
+            )
+        options = {"layout": bank.csv} if bank.csv else {}
+        importers.append(cls(bank.name, bank.account, bank.currency, **options))
+    return importers
+
+
+def all_importers(config: Config) -> list[beangulp.Importer]:
+    """Every importer the configuration asks for, shops first, then banks."""
+    return [order_importer(config, shop) for shop in config.shops] + bank_importers(config)
+
+
+def identify(importers: Sequence[beangulp.Importer], path: Path) -> beangulp.Importer:
+    """Return the one importer that recognises ``path``, or say which were tried."""
+    for importer in importers:
+        if importer.identify(str(path)):
+            return importer
+    tried = ", ".join(importer.name for importer in importers) or "none configured"
+    raise InputError(
+        str(path),
+        0,
+        f"no configured importer recognises this file (tried: {tried}); check that its "
+        "shop or bank is in ecomledger.toml and that the file is an unmodified export",
+    )
+
+
+def inbox_files(books: Path) -> list[Path]:
+    """Every file waiting in ``inbox/``, in name order (hidden files skipped)."""
+    inbox = books / INBOX
+    if not inbox.is_dir():
+        return []
+    return sorted(p for p in inbox.rglob("*") if p.is_file() and not p.name.startswith("."))
+
+
+def import_files(
+    books: Path, config: Config, files: Sequence[Path], *, archive: bool = True
+) -> ImportResult:
+    """Import ``files`` into the books; see the module docstring for the steps."""
+    importers = all_importers(config)
+    result = ImportResult(files=list(files))
+    with ledger.books_lock(books):
+        index = ledger.scan(books)
+        booked: list[tuple[beangulp.Importer, Path, list[data.Directive]]] = []
+        for path in files:
+            if not path.is_file():
+                raise InputError(str(path), 0, "does not exist; check the path")
+            importer = identify(importers, path)
+            entries = (
+                importer.book(str(path))
+                if isinstance(importer, OrderImporter)
+                else list(importer.extract(str(path), []))
+            )
+            booked.append((importer, path, entries))
+        new = _dedupe([e for _, _, es in booked for e in es], index, result)
+        numbered = _number(new, index, config)
+        opens = _opens(numbered, index, config)
+        result.added = numbered
+        result.opened = [o.account for o in opens]
+        result.findings = [
+            f"{e.meta.get('filename')}: {e.meta['source_id']}: {e.meta['discrepancy']}"
+            for e in numbered
+            if isinstance(e, data.Transaction) and "discrepancy" in e.meta
+        ]
+        plan = _plan(books, config, numbered)
+        if opens:
+            plan.setdefault(books / ledger.ACCOUNTS_FILE, []).extend(opens)
+        result.written = ledger.write_plan(plan, header=_HEADER)
+        if archive:
+            for importer, path, _ in booked:
+                _archive(books, importer, path)
+    return result
+
+
+_HEADER = ";; Written by ecomledger import: append-only; edit by hand with care.\n"
+
+
+def _dedupe(
+    entries: list[data.Directive], index: ledger.LedgerIndex, result: ImportResult
+) -> list[data.Directive]:
+    """Keep entries whose source_id is new; refuse one that comes back with other amounts."""
+    fresh: list[data.Directive] = []
+    seen: dict[str, data.Directive] = {}
+    for entry in entries:
+        if isinstance(entry, data.Balance):
+            key = (entry.date, entry.account, entry.amount.currency)
+            if key in index.balances:
+                result.duplicates += 1
+                continue
+            index.balances.add(key)
+            fresh.append(entry)
+            continue
+        source_id = str((entry.meta or {}).get("source_id", ""))
+        if not source_id or not isinstance(entry, data.Transaction):
+            fresh.append(entry)
+            continue
+        amount = ledger.moved_amount(entry)
+        if source_id in index.ids:
+            booked = index.ids[source_id]
+            if booked.amount != amount:
+                raise ConflictError(_conflict(source_id, booked, amount, entry))
+            result.duplicates += 1
+            continue
+        if source_id in seen:
+            first = seen[source_id]
+            if ledger.moved_amount(first) != amount:  # type: ignore[arg-type]
+                raise ConflictError(
+                    f"{entry.meta.get('filename')}: {source_id} appears twice in this import "
+                    f"with different amounts ({_fmt(ledger.moved_amount(first))} in "  # type: ignore[arg-type]
+                    f"{first.meta.get('filename')}, {_fmt(amount)} here); import the newer "
+                    "file alone"
+                )
+            result.duplicates += 1
+            continue
+        seen[source_id] = entry
+        fresh.append(entry)
+    return fresh
+
+
+def _fmt(amount: tuple[object, str] | None) -> str:
+    return "no amount" if amount is None else f"{amount[0]} {amount[1]}"
+
+
+def _conflict(
+    source_id: str, booked: ledger.Booked, amount: tuple[object, str] | None, entry: data.Directive
+) -> str:
+    where = entry.meta.get("filename", "the input")
+    line = entry.meta.get("lineno", 0)
+    new_location = f"{where}:{line}" if line else str(where)
+    return (
+        f"{source_id} is already in the books at {booked.location} for "
+        f"{_fmt(booked.amount)}, but {new_location} now says {_fmt(amount)}; nothing was "
+        "written: if the source changed, book the difference by hand (or as a refund) "
+        "rather than re-importing"
+    )
+
+
+def _number(
+    entries: list[data.Directive], index: ledger.LedgerIndex, config: Config
+) -> list[data.Directive]:
+    invoices = Series(config.invoices.invoice_pattern)
+    credit_notes = Series(config.invoices.credit_note_pattern)
+    for number in index.numbers:
+        invoices.observe(number)
+        credit_notes.observe(number)
+    invoice_of_order = {sid: b.invoice for sid, b in index.ids.items() if b.invoice}
+    return assign_numbers(entries, invoices, credit_notes, invoice_of_order)
+
+
+def _opens(
+    entries: list[data.Directive], index: ledger.LedgerIndex, config: Config
+) -> list[data.Open]:
+    first_use: dict[str, dt.date] = {}
+    for entry in entries:
+        accounts = (
+            [p.account for p in entry.postings]
+            if isinstance(entry, data.Transaction)
+            else [entry.account]
+            if isinstance(entry, data.Balance)
+            else []
+        )
+        for account in accounts:
+            if account not in index.accounts:
+                first_use[account] = min(first_use.get(account, entry.date), entry.date)
+    opens = []
+    for account, day in sorted(first_use.items()):
+        start = _fiscal_start(config, day)
+        opens.append(open_entry(account, start))
+        index.accounts.add(account)
+    return opens
+
+
+def _fiscal_start(config: Config, day: dt.date) -> dt.date:
+    month, mday = (int(p) for p in config.company.fiscal_year_start.split("-"))
+    start = dt.date(day.year, month, mday)
+    return start if start <= day else dt.date(day.year - 1, month, mday)
+
+
+def _plan(
+    books: Path, config: Config, entries: list[data.Directive]
+) -> dict[Path, list[data.Directive]]:
+    plan: dict[Path, list[data.Directive]] = {}
+    for entry in entries:
+        source = str((entry.meta or {}).get("source") or _balance_source(entry))
+        year = config.company.fiscal_year(entry.date)
+        plan.setdefault(ledger.ledger_file(books, year, source), []).append(entry)
+    return plan
+
+
+def _balance_source(entry: data.Directive) -> str:
+    account = getattr(entry, "account", "statements")
+    return "balances-" + account.split(":")[-1].lower()
+
+
+def _archive(books: Path, importer: beangulp.Importer, path: Path) -> None:
+    """Keep the imported file under documents/<importer>/; take it out of the inbox."""
+    folder = books / DOCUMENTS / importer.name.replace(":", "/")
+    try:
+        path.resolve().relative_to((books / DOCUMENTS).resolve())
+        return  # already evidence
+    except ValueError:
+        pass
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / path.name
+    if not target.exists():
+        shutil.copy2(path, target)
+    try:
+        path.resolve().relative_to((books / INBOX).resolve())
+    except ValueError:
+        return
+    path.unlink()

@@ -1,0 +1,229 @@
+"""Ledger I/O: the only module that reads or writes the books' Beancount files.
+
+Three jobs, each kept cheap and safe:
+
+* **Index** (:func:`scan`): dedupe needs the ids already booked, not a booked ledger. A full
+  load (booking and plugins) costs most of a millisecond per order, so imports read the
+  files with Beancount's parser only (no booking, no plugins) and keep, per ``source_id``,
+  where it is and the amount it moved.
+* **Write** (:func:`write_plan`): new entries are appended to ``ledger/YYYY/<source>.beancount``
+  by writing a temporary file beside it, fsyncing it and renaming it over the old one, so a
+  crash mid-write leaves the previous file intact. Output is deterministic: the same input
+  gives byte-identical files.
+* **Lock** (:func:`books_lock`): an advisory lock on ``.ecomledger.lock`` stops two runs
+  writing the same books at once; the operating system releases it if a run dies.
+
+The amount an entry "moved" is its first posting: importers always put the source's own
+figure there (the order total on the clearing account, the bank line on the bank, the payout
+on transfers). A user may recategorise the other postings by hand; a re-import only
+conflicts when the money itself differs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import errno
+import fcntl
+import glob
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from beancount import loader
+from beancount.core import data
+from beancount.parser import parser, printer
+
+from ecomledger.errors import BooksLockedError
+
+MAIN_FILE = "main.beancount"
+ACCOUNTS_FILE = "accounts.beancount"
+LOCK_FILE = ".ecomledger.lock"
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where an entry lives: a file and a 1-based line."""
+
+    filename: str
+    lineno: int
+
+    def __str__(self) -> str:
+        return f"{self.filename}:{self.lineno}"
+
+
+@dataclass(frozen=True)
+class Booked:
+    """What the index knows of an entry already in the books."""
+
+    location: Location
+    amount: tuple[Decimal, str] | None
+    invoice: str = ""
+
+
+@dataclass
+class LedgerIndex:
+    """The ids, document numbers and accounts already in the books."""
+
+    ids: dict[str, Booked] = field(default_factory=dict)
+    numbers: set[str] = field(default_factory=set)
+    accounts: set[str] = field(default_factory=set)
+    balances: set[tuple[dt.date, str, str]] = field(default_factory=set)
+    files: list[str] = field(default_factory=list)
+
+    def add(self, entry: data.Directive) -> None:
+        """Record one parsed or new entry."""
+        if isinstance(entry, data.Open):
+            self.accounts.add(entry.account)
+            return
+        if isinstance(entry, data.Balance):
+            self.balances.add((entry.date, entry.account, str(entry.amount.currency)))
+            return
+        if not isinstance(entry, data.Transaction):
+            return
+        meta = entry.meta or {}
+        for key in ("invoice", "credit_note"):
+            if key in meta:
+                self.numbers.add(str(meta[key]))
+        source_id = meta.get("source_id")
+        if source_id:
+            location = Location(str(meta.get("filename", "?")), int(meta.get("lineno", 0)))
+            self.ids[str(source_id)] = Booked(
+                location, moved_amount(entry), str(meta.get("invoice", ""))
+            )
+
+
+def moved_amount(entry: data.Transaction) -> tuple[Decimal, str] | None:
+    """Return the amount of the entry's first posting: the money the source says moved."""
+    if not entry.postings or entry.postings[0].units is None:
+        return None
+    units = entry.postings[0].units
+    if units.number is None:
+        return None
+    return units.number, str(units.currency)
+
+
+def _included(main: Path) -> Iterator[tuple[Path, list[data.Directive]]]:
+    """Parse ``main`` and every file it includes (globs too), without booking."""
+    seen: set[Path] = set()
+    pending = [main.resolve()]
+    while pending:
+        path = pending.pop()
+        if path in seen or not path.is_file():
+            continue
+        seen.add(path)
+        entries, _errors, options = parser.parse_file(str(path))
+        yield path, entries
+        for pattern in options.get("include", []):
+            full = pattern if os.path.isabs(pattern) else str(path.parent / pattern)
+            pending.extend(Path(p).resolve() for p in sorted(glob.glob(full), reverse=True))
+
+
+def scan(books: Path) -> LedgerIndex:
+    """Index the books' ids, document numbers and open accounts (parse only, no booking)."""
+    index = LedgerIndex()
+    for path, entries in _included(books / MAIN_FILE):
+        index.files.append(str(path))
+        for entry in entries:
+            index.add(entry)
+    return index
+
+
+def load(books: Path) -> tuple[list[data.Directive], list[object], dict[str, object]]:
+    """Load the books through Beancount's loader, with booking and every plugin."""
+    entries, errors, options = loader.load_file(str(books / MAIN_FILE))
+    return entries, list(errors), options
+
+
+def render(entries: Iterable[data.Directive]) -> str:
+    """Print entries as Beancount text, one blank line between them, deterministically."""
+    return "".join(printer.format_entry(entry) + "\n" for entry in entries)
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` so that a crash leaves either the old or the new file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as tmp:
+            tmp.write(text)
+            tmp.flush()
+            os.fsync(tmp.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_plan(plan: dict[Path, list[data.Directive]], header: str = "") -> list[Path]:
+    """Append each file's new entries to it atomically; return the files written.
+
+    Files are written in path order, each replaced atomically; a file that does not exist yet
+    starts with ``header``.
+    """
+    written = []
+    for path in sorted(plan):
+        entries = plan[path]
+        if not entries:
+            continue
+        old = path.read_text(encoding="utf-8") if path.exists() else header
+        if old and not old.endswith("\n"):
+            old += "\n"
+        separator = "\n" if old.strip() else ""
+        atomic_write(path, old + separator + render(entries).rstrip("\n") + "\n")
+        written.append(path)
+    return written
+
+
+@contextlib.contextmanager
+def books_lock(books: Path) -> Iterator[None]:
+    """Hold the books' write lock for the duration of the block.
+
+    Raises:
+        BooksLockedError: another run holds it.
+    """
+    lock_path = books / LOCK_FILE
+    with open(lock_path, "a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                raise
+            raise BooksLockedError(
+                f"{books}: another ecomledger run is writing these books ({lock_path} is "
+                "locked); wait for it to finish and run again"
+            ) from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def ledger_file(books: Path, fiscal_year: int, source: str) -> Path:
+    """Return the file that holds ``source``'s entries for ``fiscal_year``."""
+    name = source.replace(":", "-").replace("/", "-")
+    return books / "ledger" / str(fiscal_year) / f"{name}.beancount"
+
+
+def format_error(error: object, books: Path) -> tuple[str, int, str]:
+    """Return (file relative to the books, line, message) of a Beancount error."""
+    source = getattr(error, "source", None) or {}
+    filename = str(source.get("filename", "")) if isinstance(source, dict) else ""
+    lineno = int(source.get("lineno", 0) or 0) if isinstance(source, dict) else 0
+    with contextlib.suppress(ValueError):
+        filename = str(Path(filename).resolve().relative_to(books.resolve()))
+    message = str(getattr(error, "message", error)).strip()
+    return filename, lineno, message

@@ -1,0 +1,130 @@
+"""``ecomledger init``: create a merchant's books, ready for ``bean-check`` as created.
+
+The layout (DESIGN §4)::
+
+    ecomledger.toml  main.beancount  accounts.beancount  rules.toml  .gitignore
+    ledger/<fiscal year>/manual.beancount   inbox/  documents/  reports/  invoices/
+
+``main.beancount`` includes ``ledger/*/*.beancount``, so every fiscal year's folder is
+picked up without editing it, and a closed year's folder can be loaded on its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from importlib import resources
+from pathlib import Path
+
+from ecomledger.accounts import CHART
+from ecomledger.errors import UserError
+
+#: The plugins every book runs, in order (inventory needs the sales booked first).
+PLUGINS: tuple[str, ...] = (
+    "ecomledger.plugins.invoice_numbering",
+    "ecomledger.plugins.vat",
+    "ecomledger.plugins.inventory",
+    "ecomledger.plugins.deposits",
+)
+
+FOLDERS = ("inbox", "documents", "reports", "invoices")
+
+
+def available_plugins() -> tuple[str, ...]:
+    """The plugins of :data:`PLUGINS` this installation ships."""
+    import importlib.util
+
+    return tuple(name for name in PLUGINS if importlib.util.find_spec(name) is not None)
+
+
+def main_beancount(company: str, currency: str, plugins: tuple[str, ...]) -> str:
+    """Return the text of ``main.beancount``."""
+    lines = [
+        f";; {company}: books kept with ecomledger (Beancount v3).",
+        ";; Imported entries live in ledger/<fiscal year>/, one file per source.",
+        "",
+        f'option "title" "{company}"',
+        f'option "operating_currency" "{currency}"',
+        'option "booking_method" "FIFO"',
+        "",
+        *(f'plugin "{name}"' for name in plugins),
+        "",
+        'include "accounts.beancount"',
+        'include "ledger/*/*.beancount"',
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def accounts_beancount(start: dt.date, currency: str) -> str:
+    """Return the chart of accounts, every account with its PCG number."""
+    out = [";; Chart of accounts (PCG). ecomledger appends accounts it needs below.", ""]
+    for item in CHART:
+        out.append(f"{start.isoformat()} open {item.account} {currency}")
+        out.append(f'  pcg: "{item.pcg}"')
+        out.append(f'  label: "{item.label}"')
+    return "\n".join(out) + "\n"
+
+
+def _template(name: str) -> str:
+    return resources.files("ecomledger").joinpath("scaffold", name).read_text(encoding="utf-8")
+
+
+def init_books(
+    target: Path,
+    *,
+    company_name: str = "My Shop SAS",
+    siren: str = "732829320",
+    vat_number: str = "FR44732829320",
+    street: str = "1 rue de la Paix",
+    postcode: str = "75002",
+    city: str = "Paris",
+    year: int | None = None,
+    currency: str = "EUR",
+) -> list[Path]:
+    """Create books in ``target``; refuse if books (or any ecomledger file) are there.
+
+    Returns:
+        The files created, in creation order.
+    """
+    year = year or dt.date.today().year
+    existing = [
+        name
+        for name in ("ecomledger.toml", "main.beancount", "accounts.beancount", "ledger")
+        if (target / name).exists()
+    ]
+    if existing:
+        raise UserError(
+            f"{target}: already holds books ({', '.join(existing)}); ecomledger init never "
+            "overwrites them: choose an empty folder"
+        )
+    start = dt.date(year, 1, 1)
+    files = {
+        "ecomledger.toml": _template("ecomledger.toml").format(
+            company_name=company_name,
+            siren=siren,
+            vat_number=vat_number,
+            street=street,
+            postcode=postcode,
+            city=city,
+        ),
+        "main.beancount": main_beancount(company_name, currency, available_plugins()),
+        "accounts.beancount": accounts_beancount(start, currency),
+        "rules.toml": _template("rules.toml"),
+        ".gitignore": _template("gitignore"),
+        f"ledger/{year}/manual.beancount": (
+            f";; Entries for fiscal year {year} written by hand (opening balances, "
+            "purchases, adjustments).\n"
+        ),
+    }
+    created = []
+    target.mkdir(parents=True, exist_ok=True)
+    for folder in FOLDERS:
+        (target / folder).mkdir(exist_ok=True)
+        keep = target / folder / ".gitkeep"
+        keep.touch()
+    for name, text in files.items():
+        path = target / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        created.append(path)
+    return created
