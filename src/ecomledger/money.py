@@ -89,7 +89,7 @@ def _guess_decimal_mark(digits: str) -> str:
         return "."
     if last_dot != -1:  # both present, comma last: 1.234,56
         return ","
-    return "," if len(digits) - last_comma - 1 != 3 or digits.count(",") == 1 else "."
+    return "." if len(digits) - last_comma - 1 == 3 else ","
 
 
 def vat_from_inclusive(gross: Decimal, rate_percent: Decimal, currency: str = "EUR") -> Decimal:

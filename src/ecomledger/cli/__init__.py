@@ -57,10 +57,28 @@ for module in (init, check, ingest, demo):
     app.add_typer(module.app)
 
 
-def main() -> None:
-    """Run the command line, turning user errors into one sentence and exit code 2."""
+def _click_errors() -> tuple[type[Exception], ...]:
+    """Click's usage-error base, wherever this Typer version keeps it."""
+    found: list[type[Exception]] = []
     try:
-        app(standalone_mode=False)
+        from typer._click.exceptions import ClickException as vendored
+
+        found.append(vendored)
+    except ImportError:
+        pass
+    try:
+        import click
+
+        found.append(click.ClickException)
+    except ImportError:
+        pass
+    return tuple(found)
+
+
+def main() -> None:
+    """Run the command line: user errors become one sentence and exit code 2."""
+    try:
+        code = app(standalone_mode=False)
     except UserError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
@@ -69,10 +87,7 @@ def main() -> None:
     except typer.Abort:
         err_console.print("aborted")
         sys.exit(130)
-    except Exception as exc:  # click usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(2)
-        raise
+    except _click_errors() as exc:
+        exc.show()  # type: ignore[attr-defined]
+        sys.exit(2)
+    sys.exit(code if isinstance(code, int) else 0)

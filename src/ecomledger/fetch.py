@@ -1,0 +1,429 @@
+"""Fetch orders and payouts from a shop or processor into immutable payload files.
+
+``fetch`` talks HTTP and writes what the platform sent; it knows no Beancount (DESIGN §2).
+The importers read these files, so a manual export and an API fetch go down the same path,
+and every importer can be tested offline against recorded payloads.
+
+Guarantees:
+
+- All pages are collected in memory first; a fetch that fails on any page raises
+  `FetchError` and writes nothing (no payload file, no cursor change).
+- Each file is written atomically (temporary file, fsync, link into place, fsync of the
+  folder) and never overwritten: a second fetch in the same second gets a ``-2`` suffix.
+- The incremental cursor is stored only after every file of the fetch is in place.
+- Secrets never live in files: the configuration names environment variables.
+
+Payload file
+============
+
+Path: ``<books>/documents/<platform>/<name>/<YYYY-MM-DDTHHMMSSZ>-<kind>.json`` (UTC fetch
+time), one file per kind and fetch, e.g. ``documents/shopify/demo/20250401T...``. Kinds:
+
+==============  ======================================================================
+shopify         ``orders`` (refunds embedded), ``payouts`` (related:
+                ``balance_transactions`` per payout id)
+woocommerce     ``orders``
+prestashop      ``orders``
+magento         ``orders``
+bigcommerce     ``orders`` (related: ``products``, ``shipping_addresses``, ``coupons``
+                per order id)
+square          ``orders``
+wix             ``orders``
+stripe          ``balance_transactions``, ``payouts``
+==============  ======================================================================
+
+Envelope (read it with ``json.load(f, parse_float=Decimal)``)::
+
+    {
+      "format": "ecomledger.fetch/1",
+      "platform": "shopify",                  # platform key, as in ecomledger.toml
+      "shop": "demo",                         # the shop/processor name in ecomledger.toml
+      "kind": "orders",
+      "fetched_at": "2025-04-01T10:00:00Z",   # UTC, when the fetch started
+      "since": "2025-03-01T00:00:00Z",        # lower bound used (inclusive) or null
+      "until": null,                          # upper bound used (inclusive) or null
+      "cursor": "2025-03-31T02:01:09Z",       # resume point after this fetch, or null
+      "count": 120,                           # distinct objects (by id) in "pages"
+      "pages": [ <body>, <body>, ... ],       # each list response body, verbatim
+      "related": {                            # sub-resources fetched per parent id
+        "balance_transactions": {"<payout id>": [ <body>, ... ]}
+      }
+    }
+
+``pages`` holds the bodies exactly as the platform sent them (same numbers, same
+strings: money stays ``"12.90"``, ``12.9`` or ``1290`` as the platform wrote it), in fetch
+order. Where the list lives inside a body is the platform's: ``{"orders": [...]}``
+(Shopify, PrestaShop, Square, Wix), a bare array (WooCommerce, BigCommerce), ``{"items":
+[...]}`` (Magento), ``{"data": [...]}`` (Stripe), ``{"payouts": [...]}`` and
+``{"transactions": [...]}`` (Shopify Payments). A page that only repeated objects already
+seen is dropped; objects can still appear twice across pages when the platform's list
+shifted during the fetch (or across files, since bounds are inclusive): importers dedupe
+by id and keep the last occurrence (lists are fetched oldest update first where the
+platform allows it). An empty PrestaShop page is ``[]``; an empty BigCommerce page (HTTP
+204) is ``null`` and is not stored.
+
+State file ``<books>/.ecomledger/fetch-state.json``::
+
+    {"version": 1,
+     "sources": {"shopify/demo": {"orders": {"cursor": "...", "fetched_at": "...",
+                                             "file": "documents/shopify/demo/...json"}}}}
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ecomledger.clients.base import Client, Credentials, Document, FetchResult, iso_z
+from ecomledger.http import FetchError, Http
+
+__all__ = [
+    "ENVELOPE_FORMAT",
+    "PLATFORMS",
+    "FetchReport",
+    "SourceConfig",
+    "fetch_source",
+    "load_state",
+    "make_client",
+    "resolve_credentials",
+]
+
+ENVELOPE_FORMAT = "ecomledger.fetch/1"
+STATE_FILE = Path(".ecomledger") / "fetch-state.json"
+
+#: platform key -> (module, class). Imported lazily: a fetch loads only its own client.
+PLATFORMS: dict[str, tuple[str, str]] = {
+    "shopify": ("ecomledger.clients.shopify", "ShopifyClient"),
+    "woocommerce": ("ecomledger.clients.woocommerce", "WooCommerceClient"),
+    "prestashop": ("ecomledger.clients.prestashop", "PrestaShopClient"),
+    "magento": ("ecomledger.clients.magento", "MagentoClient"),
+    "bigcommerce": ("ecomledger.clients.bigcommerce", "BigCommerceClient"),
+    "square": ("ecomledger.clients.square", "SquareClient"),
+    "wix": ("ecomledger.clients.wix", "WixClient"),
+    "stripe": ("ecomledger.clients.stripe", "StripeClient"),
+}
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """What a fetch needs to know about one shop or processor.
+
+    Deliberately small, so it adapts to the pydantic config (`from_config` reads any object
+    with these attribute names). Credentials are environment variable *names*.
+
+    Attributes:
+        name: the shop's name in ecomledger.toml (also the documents sub-folder).
+        platform: a key of `PLATFORMS`.
+        url: the base URL (``https://shop.myshopify.com``, ``https://api.stripe.com``...).
+        token_env: variable holding the token / API key.
+        key_env, secret_env: variables holding a key pair (WooCommerce ck/cs); for Wix,
+            ``key_env`` may hold the site id instead of ``options["site_id"]``.
+        options: platform extras passed to the client constructor (``page_size``,
+            ``location_ids``, ``site_id``, ``api_version``...).
+    """
+
+    name: str
+    platform: str
+    url: str
+    token_env: str | None = None
+    key_env: str | None = None
+    secret_env: str | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_config(cls, entry: Any) -> SourceConfig:
+        """Build from a config entry (pydantic model, dataclass or mapping)."""
+
+        def get(name: str, default: Any = None) -> Any:
+            if isinstance(entry, Mapping):
+                return entry.get(name, default)
+            return getattr(entry, name, default)
+
+        return cls(
+            name=str(get("name")),
+            platform=str(get("platform")).lower(),
+            url=str(get("url")),
+            token_env=get("token_env"),
+            key_env=get("key_env"),
+            secret_env=get("secret_env"),
+            options=dict(get("options") or {}),
+        )
+
+    @property
+    def key(self) -> str:
+        """``platform/name``: the key of this source in the state file."""
+        return f"{self.platform}/{self.name}"
+
+
+@dataclass
+class FetchReport:
+    """What one fetch wrote: files (relative to the books), counts and cursors by kind."""
+
+    source: str
+    files: list[Path]
+    counts: dict[str, int]
+    cursors: dict[str, str | None]
+    requests: int = 0
+
+
+def resolve_credentials(
+    source: SourceConfig, environ: Mapping[str, str] | None = None
+) -> Credentials:
+    """Read the credentials named by ``source`` from the environment.
+
+    Raises:
+        FetchError: a named variable is unset or empty, or none is named at all.
+    """
+    env = os.environ if environ is None else environ
+    values: dict[str, str | None] = {}
+    for attr, field_name in (("token", "token_env"), ("key", "key_env"), ("secret", "secret_env")):
+        var = getattr(source, field_name)
+        if var is None:
+            values[attr] = None
+            continue
+        value = env.get(var, "")
+        if not value:
+            raise FetchError(
+                f"The environment variable {var} (the {field_name} of {source.name!r} in "
+                f"ecomledger.toml) is not set; export it before running the fetch.",
+                shop=source.name,
+            )
+        values[attr] = value
+    if not any(values.values()):
+        raise FetchError(
+            f"No credentials are configured for {source.name!r}; set token_env (or key_env "
+            "and secret_env) for it in ecomledger.toml.",
+            shop=source.name,
+        )
+    return Credentials(**values)
+
+
+def make_client(source: SourceConfig, credentials: Credentials, http: Http) -> Client:
+    """Instantiate the client for ``source.platform``."""
+    try:
+        module_name, class_name = PLATFORMS[source.platform]
+    except KeyError:
+        known = ", ".join(sorted(PLATFORMS))
+        raise FetchError(
+            f"The platform {source.platform!r} of {source.name!r} is not one ecomledger can "
+            f"fetch from; use one of {known} in ecomledger.toml.",
+            shop=source.name,
+        ) from None
+    cls = getattr(importlib.import_module(module_name), class_name)
+    options = dict(source.options)
+    if source.platform == "wix" and "site_id" not in options and credentials.key:
+        options["site_id"] = credentials.key
+    client: Client = cls(source.url, credentials, http, **options)
+    return client
+
+
+def load_state(books: Path) -> dict[str, Any]:
+    """The fetch state (``{"version": 1, "sources": {}}`` when there is none yet)."""
+    path = books / STATE_FILE
+    if not path.exists():
+        return {"version": 1, "sources": {}}
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise FetchError(
+            f"The fetch state file {path} is not valid JSON; delete it to fetch everything "
+            "again (the importers skip what is already in the ledger).",
+        ) from exc
+    state.setdefault("sources", {})
+    return dict(state)
+
+
+def fetch_source(
+    books: Path,
+    source: SourceConfig,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    http: Http | None = None,
+    environ: Mapping[str, str] | None = None,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> FetchReport:
+    """Fetch one source completely, then write its payload files and cursor.
+
+    Args:
+        books: the books folder.
+        source: which shop or processor.
+        since: fetch from here (inclusive); default: resume from the stored cursor, or
+            everything on the first fetch.
+        until: fetch up to here (inclusive); default: no upper bound.
+        http: the HTTP layer to use (tests inject a fast-sleeping one); default: a new one.
+        environ: where credentials are looked up (default ``os.environ``).
+        now: the clock for ``fetched_at`` and file names.
+
+    Raises:
+        FetchError: nothing was written.
+    """
+    credentials = resolve_credentials(source, environ)
+    started = now().astimezone(UTC).replace(microsecond=0)
+    state = load_state(books)
+    cursors = {
+        kind: entry["cursor"]
+        for kind, entry in state["sources"].get(source.key, {}).items()
+        if entry.get("cursor")
+    }
+    own_http = http is None
+    layer = http or Http(source.name, auth_hint=_auth_hint(source))
+    try:
+        client = make_client(source, credentials, layer)
+        result = client.fetch(since, until, cursors=cursors)
+    finally:
+        if own_http:
+            layer.close()
+    files = _write_documents(books, source, result, started, since, until, cursors)
+    entry = state["sources"].setdefault(source.key, {})
+    for doc, path in zip(result.documents, files, strict=True):
+        previous = entry.get(doc.kind, {}).get("cursor")
+        entry[doc.kind] = {
+            "cursor": doc.cursor or previous,
+            "fetched_at": iso_z(started),
+            "file": path.as_posix(),
+        }
+    _atomic_write(books / STATE_FILE, json.dumps(state, indent=2, sort_keys=True) + "\n")
+    return FetchReport(
+        source=source.key,
+        files=files,
+        counts={d.kind: d.count for d in result.documents},
+        cursors={d.kind: d.cursor for d in result.documents},
+        requests=layer.requests,
+    )
+
+
+def _auth_hint(source: SourceConfig) -> str:
+    names = [n for n in (source.token_env, source.key_env, source.secret_env) if n]
+    return (
+        f"check the credentials in {' and '.join(names)} (the variables named for "
+        f"{source.name!r} in ecomledger.toml)"
+    )
+
+
+def envelope(
+    source: SourceConfig,
+    doc: Document,
+    fetched_at: datetime,
+    since: datetime | None,
+    until: datetime | None,
+) -> str:
+    """The payload file text for ``doc``: header fields, then the verbatim page bodies."""
+    header = {
+        "format": ENVELOPE_FORMAT,
+        "platform": source.platform,
+        "shop": source.name,
+        "kind": doc.kind,
+        "fetched_at": iso_z(fetched_at),
+        "since": iso_z(since) if since else None,
+        "until": iso_z(until) if until else None,
+        "cursor": doc.cursor,
+        "count": doc.count,
+    }
+    head = json.dumps(header, indent=2)
+    assert head.endswith("\n}")
+    bodies = [p.text.strip() for p in doc.pages if p.text.strip()]
+    pages = "[\n    " + ",\n    ".join(bodies) + "\n  ]" if bodies else "[]"
+    groups = []
+    for name, parents in doc.related.items():
+        members = []
+        for parent, parent_pages in parents.items():
+            texts = [p.text.strip() for p in parent_pages if p.text.strip()]
+            members.append(f"      {json.dumps(str(parent))}: [" + ", ".join(texts) + "]")
+        inner = "{\n" + ",\n".join(members) + "\n    }" if members else "{}"
+        groups.append(f"    {json.dumps(name)}: {inner}")
+    related = "{\n" + ",\n".join(groups) + "\n  }" if groups else "{}"
+    return f'{head[:-2]},\n  "pages": {pages},\n  "related": {related}\n}}\n'
+
+
+def _write_documents(
+    books: Path,
+    source: SourceConfig,
+    result: FetchResult,
+    fetched_at: datetime,
+    since: datetime | None,
+    until: datetime | None,
+    cursors: Mapping[str, str],
+) -> list[Path]:
+    """Write every document or none: temporary files first, then link them into place."""
+    folder = books / "documents" / source.platform / source.name
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = fetched_at.strftime("%Y-%m-%dT%H%M%SZ")
+    staged: list[tuple[Path, str]] = []
+    try:
+        for doc in result.documents:
+            text = envelope(source, doc, fetched_at, since or _since_of(doc.kind, cursors), until)
+            json.loads(text)  # never store a file the importers could not read
+            staged.append((_stage(folder, text), doc.kind))
+        written: list[Path] = []
+        for tmp, kind in staged:
+            written.append(_link_unique(tmp, folder, f"{stamp}-{kind}"))
+        _fsync_dir(folder)
+    finally:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+    return [p.relative_to(books) for p in written]
+
+
+def _since_of(kind: str, cursors: Mapping[str, str]) -> datetime | None:
+    value = cursors.get(kind)
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _stage(folder: Path, text: str) -> Path:
+    fd, name = tempfile.mkstemp(prefix=".fetch-", suffix=".tmp", dir=folder)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return Path(name)
+
+
+def _link_unique(tmp: Path, folder: Path, stem: str) -> Path:
+    """Hard-link ``tmp`` to a name that does not exist yet (never overwrite evidence)."""
+    for n in range(1, 1000):
+        target = folder / (f"{stem}.json" if n == 1 else f"{stem}-{n}.json")
+        try:
+            os.link(tmp, target)
+        except FileExistsError:
+            continue
+        return target
+    raise FetchError(f"Too many payload files named {stem} in {folder}; remove stale ones.")
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=".state-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(name, path)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,750 @@
+"""The sandbox's deterministic order history, in a platform-neutral form.
+
+One seeded ``random.Random`` draws a catalogue, customers and orders; every dialect
+(Shopify, WooCommerce, Stripe...) renders the *same* orders, so a test can compare what two
+clients fetched, and the importers get realistic traps to chew on: tax-inclusive EU prices
+at each destination's VAT rate (OSS), zero-rated exports, intra-EU B2B reverse charge with
+VAT numbers that pass python-stdnum, presentment currencies, code discounts penny-split
+across lines, line discounts, shipping with VAT, gift cards sold and redeemed, partial
+refunds with or without restock, cancelled orders (voided or fully refunded) and payouts
+whose balance transactions add up exactly.
+
+All money is ``Decimal`` in the shop currency (EUR) quantised to cents; times are UTC.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from stdnum import luhn
+from stdnum.es import cif
+from stdnum.eu import vat as eu_vat
+from stdnum.fr import siren
+from stdnum.iso7064 import mod_11_10
+
+__all__ = [
+    "COUNTRIES",
+    "FX_RATES",
+    "BalanceTxn",
+    "Country",
+    "Customer",
+    "Dataset",
+    "DiscountApp",
+    "Line",
+    "Order",
+    "Payment",
+    "Payout",
+    "Product",
+    "Refund",
+    "RefundLine",
+    "generate",
+]
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+SHOP_CURRENCY = "EUR"
+#: The sandbox's "today": orders run up to it, payouts after it are not yet paid.
+EPOCH = datetime(2025, 1, 6, 7, 0, tzinfo=UTC)
+DAYS = 84
+
+
+def cents(value: Decimal) -> Decimal:
+    """Round half up to the cent, the way shop platforms round displayed amounts."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Country:
+    """A destination: its currency, VAT rates (percent) and whether it is in the EU."""
+
+    code: str
+    name: str
+    currency: str
+    standard: Decimal
+    reduced: Decimal
+    eu: bool
+
+
+COUNTRIES: dict[str, Country] = {
+    c.code: c
+    for c in (
+        Country("FR", "France", "EUR", Decimal("20"), Decimal("5.5"), True),
+        Country("DE", "Germany", "EUR", Decimal("19"), Decimal("7"), True),
+        Country("IT", "Italy", "EUR", Decimal("22"), Decimal("10"), True),
+        Country("ES", "Spain", "EUR", Decimal("21"), Decimal("10"), True),
+        Country("BE", "Belgium", "EUR", Decimal("21"), Decimal("6"), True),
+        Country("NL", "Netherlands", "EUR", Decimal("21"), Decimal("9"), True),
+        Country("US", "United States", "USD", ZERO, ZERO, False),
+        Country("CH", "Switzerland", "CHF", ZERO, ZERO, False),
+        Country("GB", "United Kingdom", "GBP", ZERO, ZERO, False),
+    )
+}
+_COUNTRY_WEIGHTS = {
+    "FR": 40,
+    "DE": 9,
+    "IT": 8,
+    "ES": 8,
+    "BE": 7,
+    "NL": 7,
+    "US": 8,
+    "CH": 6,
+    "GB": 7,
+}
+
+#: Presentment currency units per 1 EUR (fixed, so renders are reproducible).
+FX_RATES: dict[str, Decimal] = {
+    "EUR": Decimal("1"),
+    "USD": Decimal("1.0850"),
+    "GBP": Decimal("0.8420"),
+    "CHF": Decimal("0.9410"),
+}
+
+
+@dataclass(frozen=True)
+class Product:
+    """A catalogue variant; ``price`` is tax-inclusive (EU shop)."""
+
+    id: int
+    variant_id: int
+    sku: str
+    title: str
+    price: Decimal
+    vat_class: str  # "standard" | "reduced" | "none" (multi-purpose gift card)
+    gift_card: bool = False
+
+
+@dataclass(frozen=True)
+class Customer:
+    """A buyer; ``vat_number`` (with country prefix) marks a business customer."""
+
+    id: int
+    email: str
+    first_name: str
+    last_name: str
+    country: str
+    city: str
+    zip: str
+    company: str | None = None
+    vat_number: str | None = None
+
+
+@dataclass(frozen=True)
+class DiscountApp:
+    """A discount application, referenced by index from each line's allocations."""
+
+    index: int
+    kind: str  # "discount_code" | "automatic"
+    code: str | None
+    title: str
+    value: Decimal
+    value_type: str  # "fixed_amount" | "percentage"
+    allocation_method: str  # "across" | "each"
+
+
+@dataclass
+class Line:
+    """An order line: tax-inclusive unit price, discount allocations and the VAT in it."""
+
+    id: int
+    product: Product
+    quantity: int
+    rate: Decimal  # VAT percent applied (0 for exports, reverse charge, gift cards)
+    allocations: list[tuple[int, Decimal]] = field(default_factory=list)
+
+    @property
+    def gross(self) -> Decimal:
+        """Price x quantity, before discounts."""
+        return self.product.price * self.quantity
+
+    @property
+    def discount(self) -> Decimal:
+        """Sum of the discount allocations on this line."""
+        return sum((a for _, a in self.allocations), ZERO)
+
+    @property
+    def total(self) -> Decimal:
+        """What the buyer pays for the line, VAT included."""
+        return self.gross - self.discount
+
+    @property
+    def tax(self) -> Decimal:
+        """VAT contained in the tax-inclusive total."""
+        return vat_in(self.total, self.rate)
+
+
+def vat_in(amount: Decimal, rate: Decimal) -> Decimal:
+    """The VAT contained in a tax-inclusive ``amount`` at ``rate`` percent."""
+    if not rate:
+        return ZERO
+    return cents(amount * rate / (Decimal(100) + rate))
+
+
+@dataclass(frozen=True)
+class RefundLine:
+    """Part of a line given back: quantity, VAT-inclusive subtotal and its VAT."""
+
+    line: Line
+    quantity: int
+    restock: bool
+    subtotal: Decimal
+    tax: Decimal
+
+
+@dataclass(frozen=True)
+class Refund:
+    """A refund; ``amount`` (the money sent back) = line subtotals + shipping."""
+
+    id: int
+    transaction_id: int
+    created_at: datetime
+    lines: tuple[RefundLine, ...]
+    shipping: Decimal
+    shipping_tax: Decimal
+    note: str
+
+    @property
+    def amount(self) -> Decimal:
+        """Money returned to the card."""
+        return sum((rl.subtotal for rl in self.lines), ZERO) + self.shipping
+
+
+@dataclass(frozen=True)
+class Payment:
+    """Money taken for an order: by card (the payment processor) or by gift card."""
+
+    id: int
+    gateway: str  # "shopify_payments" | "gift_card"
+    amount: Decimal
+    created_at: datetime
+
+
+@dataclass
+class Order:
+    """One order in shop money (EUR) with its presentment currency and rate."""
+
+    id: int
+    number: int
+    created_at: datetime
+    customer: Customer
+    presentment_currency: str
+    lines: list[Line]
+    discounts: list[DiscountApp]
+    shipping_title: str
+    shipping_price: Decimal
+    shipping_rate: Decimal
+    payments: list[Payment] = field(default_factory=list)
+    refunds: list[Refund] = field(default_factory=list)
+    cancelled_at: datetime | None = None
+    cancel_reason: str | None = None
+
+    @property
+    def country(self) -> Country:
+        """The destination country."""
+        return COUNTRIES[self.customer.country]
+
+    @property
+    def fx(self) -> Decimal:
+        """Presentment units per shop unit."""
+        return FX_RATES[self.presentment_currency]
+
+    @property
+    def reverse_charge(self) -> bool:
+        """Intra-EU business sale: no French VAT, the buyer self-assesses."""
+        return bool(self.customer.vat_number) and self.country.eu and self.country.code != "FR"
+
+    @property
+    def updated_at(self) -> datetime:
+        """The latest change: creation, a refund or the cancellation."""
+        moments = [self.created_at, *(r.created_at for r in self.refunds)]
+        if self.cancelled_at:
+            moments.append(self.cancelled_at)
+        return max(moments)
+
+    @property
+    def total_line_items_price(self) -> Decimal:
+        """Σ price x quantity, before discounts."""
+        return sum((li.gross for li in self.lines), ZERO)
+
+    @property
+    def total_discounts(self) -> Decimal:
+        """Σ discount allocations."""
+        return sum((li.discount for li in self.lines), ZERO)
+
+    @property
+    def subtotal_price(self) -> Decimal:
+        """Lines after discounts, VAT included, before shipping."""
+        return self.total_line_items_price - self.total_discounts
+
+    @property
+    def shipping_tax(self) -> Decimal:
+        """VAT in the shipping price."""
+        return vat_in(self.shipping_price, self.shipping_rate)
+
+    @property
+    def total_tax(self) -> Decimal:
+        """VAT on lines and shipping."""
+        return sum((li.tax for li in self.lines), ZERO) + self.shipping_tax
+
+    @property
+    def total_price(self) -> Decimal:
+        """What the buyer pays (prices are tax-inclusive)."""
+        return self.subtotal_price + self.shipping_price
+
+    @property
+    def total_refunded(self) -> Decimal:
+        """Σ refund amounts."""
+        return sum((r.amount for r in self.refunds), ZERO)
+
+    @property
+    def financial_status(self) -> str:
+        """Shopify's payment state for the order."""
+        if not self.payments:
+            return "voided"
+        if self.refunds and self.total_refunded >= self.total_price:
+            return "refunded"
+        if self.refunds:
+            return "partially_refunded"
+        return "paid"
+
+    def presentment(self, amount: Decimal) -> Decimal:
+        """``amount`` converted into the buyer's currency."""
+        return cents(amount * self.fx)
+
+
+@dataclass(frozen=True)
+class BalanceTxn:
+    """A processor balance movement: a card charge (+) or a refund (-), with its fee."""
+
+    id: int
+    type: str  # "charge" | "refund"
+    order: Order
+    source_id: int
+    amount: Decimal
+    fee: Decimal
+    processed_at: datetime
+
+    @property
+    def net(self) -> Decimal:
+        """What reaches the balance."""
+        return self.amount - self.fee
+
+
+@dataclass
+class Payout:
+    """Money sent to the bank: Σ net of its balance transactions, to the cent."""
+
+    id: int
+    date: date
+    status: str
+    transactions: list[BalanceTxn]
+
+    @property
+    def amount(self) -> Decimal:
+        """Σ net of the payout's balance transactions."""
+        return sum((t.net for t in self.transactions), ZERO)
+
+    def gross(self, kind: str) -> Decimal:
+        """Σ amount of transactions of ``kind``."""
+        return sum((t.amount for t in self.transactions if t.type == kind), ZERO)
+
+    def fees(self, kind: str) -> Decimal:
+        """Σ fee of transactions of ``kind``."""
+        return sum((t.fee for t in self.transactions if t.type == kind), ZERO)
+
+
+@dataclass
+class Dataset:
+    """Everything the sandbox serves, in every dialect."""
+
+    seed: int
+    products: list[Product]
+    customers: list[Customer]
+    orders: list[Order]
+    payouts: list[Payout]
+
+    @property
+    def transactions(self) -> list[BalanceTxn]:
+        """All balance transactions, in payout order."""
+        return [t for p in self.payouts for t in p.transactions]
+
+
+# -- generation ---------------------------------------------------------------------------
+
+_FIRST = [
+    "Camille",
+    "Louis",
+    "Emma",
+    "Jonas",
+    "Giulia",
+    "Lucía",
+    "Noah",
+    "Sophie",
+    "Lars",
+    "Chloé",
+    "Marco",
+    "Anna",
+    "Hugo",
+    "Zoé",
+    "Olivia",
+    "Daan",
+    "Léa",
+    "Mia",
+]
+_LAST = [
+    "Martin",
+    "Bernard",
+    "Müller",
+    "Rossi",
+    "García",
+    "Peeters",
+    "de Vries",
+    "Smith",
+    "Dubois",
+    "Schneider",
+    "Bianchi",
+    "López",
+    "Janssens",
+    "Bakker",
+    "Moreau",
+    "Meier",
+]
+_CITIES = {
+    "FR": ("Lyon", "69002"),
+    "DE": ("Berlin", "10115"),
+    "IT": ("Milano", "20121"),
+    "ES": ("Madrid", "28001"),
+    "BE": ("Bruxelles", "1000"),
+    "NL": ("Utrecht", "3511"),
+    "US": ("Portland", "97205"),
+    "CH": ("Genève", "1201"),
+    "GB": ("Leeds", "LS1 4AP"),
+}
+_CATALOGUE = [
+    ("TEA-SEN-100", "Thé vert sencha 100 g", "12.90", "reduced"),
+    ("TEA-EAR-250", "Earl Grey 250 g", "18.50", "reduced"),
+    ("CHO-NOI-070", "Chocolat noir 70 %", "4.95", "reduced"),
+    ("MUG-CER-BLU", "Mug en céramique bleu", "16.00", "standard"),
+    ("TPT-FON-1L0", "Théière en fonte 1 L", "59.00", "standard"),
+    ("FLT-INX-002", "Filtre inox (lot de 2)", "9.99", "standard"),
+    ("BOX-DEC-012", "Coffret découverte 12 thés", "34.90", "reduced"),
+    ("CUP-PORC-06", "Tasses en porcelaine x6", "42.00", "standard"),
+    ("BKL-RCP-001", "Livre de recettes au thé", "24.00", "reduced"),
+    ("KET-ELC-17", "Bouilloire électrique 1,7 L", "79.90", "standard"),
+]
+
+
+def _vat_number(rng: random.Random, country: str) -> str:
+    """A VAT number that passes python-stdnum's checksum for ``country``."""
+    while True:
+        if country == "FR":
+            base = str(rng.randint(1, 9)) + "".join(str(rng.randint(0, 9)) for _ in range(7))
+            number = "FR" + siren.to_tva(base + luhn.calc_check_digit(base))
+        elif country == "DE":
+            base = str(rng.randint(1, 9)) + "".join(str(rng.randint(0, 9)) for _ in range(7))
+            number = "DE" + base + mod_11_10.calc_check_digit(base)
+        elif country == "IT":
+            base = f"{rng.randint(1, 9_999_999):07d}{rng.randint(1, 100):03d}"
+            number = "IT" + base + luhn.calc_check_digit(base)
+        elif country == "ES":
+            base = "B" + "".join(str(rng.randint(0, 9)) for _ in range(7))
+            number = "ES" + base + cif.calc_check_digits(base)[0]
+        elif country == "BE":
+            body = f"0{rng.randint(20_000_000, 99_999_999)}"[:8]
+            number = "BE" + body + f"{97 - int(body) % 97:02d}"
+        elif country == "NL":
+            digits = [rng.randint(0, 9) for _ in range(8)]
+            total = sum((9 - i) * d for i, d in enumerate(digits))
+            check = total % 11
+            if check == 10:
+                continue
+            number = "NL" + "".join(map(str, digits)) + str(check) + "B01"
+        else:
+            raise ValueError(country)
+        if eu_vat.is_valid(number):
+            return number
+
+
+def _allocate(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
+    """Split ``total`` across ``weights`` to the cent, largest remainders first, so the
+    parts add up exactly (the 3.33 + 3.34 + 3.33 that real shops produce)."""
+    whole = sum(weights, ZERO)
+    if not whole:
+        return [ZERO for _ in weights]
+    raw = [total * w / whole for w in weights]
+    parts = [r.quantize(CENT, rounding="ROUND_DOWN") for r in raw]
+    short = int((total - sum(parts, ZERO)) / CENT)
+    order = sorted(range(len(raw)), key=lambda i: (raw[i] - parts[i], -i), reverse=True)
+    for i in order[:short]:
+        parts[i] += CENT
+    return parts
+
+
+def _customers(rng: random.Random, count: int) -> list[Customer]:
+    codes = list(_COUNTRY_WEIGHTS)
+    weights = list(_COUNTRY_WEIGHTS.values())
+    customers = []
+    for i in range(count):
+        country = rng.choices(codes, weights)[0]
+        first, last = rng.choice(_FIRST), rng.choice(_LAST)
+        company = vat = None
+        if COUNTRIES[country].eu and rng.random() < 0.3:
+            company = f"{last} {rng.choice(['SARL', 'GmbH', 'Srl', 'SL', 'BV', 'SA'])}"
+            vat = _vat_number(rng, country)
+        city, zip_code = _CITIES[country]
+        slug = f"{first}.{last}".lower().replace(" ", "").replace("é", "e").replace("ü", "u")
+        customers.append(
+            Customer(
+                id=6_100_000_000 + i * 17 + 3,
+                email=f"{slug}{i}@example.{country.lower()}",
+                first_name=first,
+                last_name=last,
+                country=country,
+                city=city,
+                zip=zip_code,
+                company=company,
+                vat_number=vat,
+            )
+        )
+    return customers
+
+
+def _line_rate(product: Product, country: Country, reverse_charge: bool) -> Decimal:
+    if product.gift_card or not country.eu or reverse_charge:
+        return ZERO
+    return country.reduced if product.vat_class == "reduced" else country.standard
+
+
+def generate(seed: int = 1, orders: int = 120) -> Dataset:
+    """Draw the sandbox's shop history; the same ``seed`` always gives the same data."""
+    rng = random.Random(seed)
+    products = [
+        Product(
+            7_200_000_000 + i * 101, 4_300_000_000 + i * 101, sku, title, Decimal(price), vat_class
+        )
+        for i, (sku, title, price, vat_class) in enumerate(_CATALOGUE)
+    ]
+    gift = Product(
+        7_299_000_001,
+        4_399_000_001,
+        "GIFT-CARD-50",
+        "Carte cadeau 50 €",
+        Decimal("50.00"),
+        "none",
+        gift_card=True,
+    )
+    products.append(gift)
+    customers = _customers(rng, max(12, orders // 3))
+    ids = _Ids(seed)
+    span = timedelta(days=DAYS) / max(orders, 1)
+    result: list[Order] = []
+    for n in range(orders):
+        created = EPOCH + span * n + timedelta(seconds=rng.randint(0, int(span.total_seconds())))
+        created = created.replace(microsecond=0)
+        customer = rng.choice(customers)
+        result.append(_order(rng, ids, n, created, customer, products, gift))
+    result.sort(key=lambda o: o.created_at)
+    return Dataset(seed, products, customers, result, _payouts(rng, ids, result))
+
+
+class _Ids:
+    """Sequential, platform-looking ids (deterministic, distinct across kinds)."""
+
+    def __init__(self, seed: int) -> None:
+        self.next = 1_000_000 + seed * 7919
+
+    def __call__(self, base: int) -> int:
+        self.next += 1
+        return base + self.next
+
+
+def _order(
+    rng: random.Random,
+    ids: _Ids,
+    n: int,
+    created: datetime,
+    customer: Customer,
+    products: list[Product],
+    gift: Product,
+) -> Order:
+    country = COUNTRIES[customer.country]
+    reverse = bool(customer.vat_number) and country.code != "FR"
+    chosen = rng.sample(products[:-1], rng.randint(1, 3))
+    if rng.random() < 0.06:
+        chosen.append(gift)
+    lines = [
+        Line(
+            ids(8_800_000_000),
+            p,
+            1 if p.gift_card else rng.randint(1, 3),
+            _line_rate(p, country, reverse),
+        )
+        for p in chosen
+    ]
+    discounts: list[DiscountApp] = []
+    goods = [li for li in lines if not li.product.gift_card]
+    if goods and rng.random() < 0.15:
+        line = rng.choice(goods)
+        app = DiscountApp(
+            len(discounts), "automatic", None, "Lot -20 %", Decimal("20"), "percentage", "each"
+        )
+        discounts.append(app)
+        line.allocations.append((app.index, cents(line.gross * Decimal("0.20"))))
+    if goods and rng.random() < 0.3:
+        base = sum((li.total for li in goods), ZERO)
+        if rng.random() < 0.5 and base > Decimal("30"):
+            app = DiscountApp(
+                len(discounts),
+                "discount_code",
+                "WELCOME10",
+                "WELCOME10",
+                Decimal("10.00"),
+                "fixed_amount",
+                "across",
+            )
+            amount = Decimal("10.00")
+        else:
+            app = DiscountApp(
+                len(discounts),
+                "discount_code",
+                "PRINTEMPS15",
+                "PRINTEMPS15",
+                Decimal("15"),
+                "percentage",
+                "across",
+            )
+            amount = cents(base * Decimal("0.15"))
+        discounts.append(app)
+        for li, part in zip(goods, _allocate(amount, [li.total for li in goods]), strict=True):
+            if part:
+                li.allocations.append((app.index, part))
+    subtotal = sum((li.total for li in lines), ZERO)
+    if not country.eu:
+        shipping_title, shipping = "International", Decimal("19.00")
+    elif subtotal >= Decimal("100"):
+        shipping_title, shipping = "Livraison offerte", ZERO
+    elif country.code == "FR":
+        shipping_title, shipping = "Colissimo", Decimal("4.90")
+    else:
+        shipping_title, shipping = "Colissimo International", Decimal("9.90")
+    shipping_rate = ZERO if (reverse or not country.eu) else country.standard
+    order = Order(
+        id=ids(5_600_000_000),
+        number=1001 + n,
+        created_at=created,
+        customer=customer,
+        presentment_currency=country.currency,
+        lines=lines,
+        discounts=discounts,
+        shipping_title=shipping_title,
+        shipping_price=shipping,
+        shipping_rate=shipping_rate,
+    )
+    total = order.total_price
+    roll = rng.random()
+    if roll < 0.03:  # cancelled before capture: voided, no money moved
+        order.cancelled_at = created + timedelta(hours=rng.randint(1, 20))
+        order.cancel_reason = "customer"
+        return order
+    gift_paid = ZERO
+    if rng.random() < 0.08 and not any(li.product.gift_card for li in lines):
+        gift_paid = min(total, Decimal("25.00"))
+        order.payments.append(Payment(ids(2_100_000_000), "gift_card", gift_paid, created))
+    if total - gift_paid > 0:
+        order.payments.append(
+            Payment(ids(2_100_000_000), "shopify_payments", total - gift_paid, created)
+        )
+    if gift_paid:
+        return order  # keep refunds to card-only orders: the money goes back one way
+    if roll < 0.06:  # cancelled after capture: everything refunded and restocked
+        when = created + timedelta(days=rng.randint(1, 4), hours=rng.randint(0, 12))
+        order.cancelled_at = when
+        order.cancel_reason = rng.choice(["customer", "inventory", "fraud"])
+        rlines = tuple(RefundLine(li, li.quantity, True, li.total, li.tax) for li in lines)
+        order.refunds.append(
+            Refund(
+                ids(9_300_000_000),
+                ids(2_100_000_000),
+                when,
+                rlines,
+                shipping,
+                order.shipping_tax,
+                "Commande annulée",
+            )
+        )
+    elif roll < 0.22 and goods:
+        line = rng.choice(goods)
+        qty = rng.randint(1, line.quantity)
+        subtotal_back = cents(line.total * qty / line.quantity)
+        rl = RefundLine(
+            line, qty, rng.random() < 0.6, subtotal_back, vat_in(subtotal_back, line.rate)
+        )
+        back_shipping = shipping if rng.random() < 0.3 else ZERO
+        when = created + timedelta(days=rng.randint(3, 20), hours=rng.randint(0, 23))
+        order.refunds.append(
+            Refund(
+                ids(9_300_000_000),
+                ids(2_100_000_000),
+                when.replace(microsecond=0),
+                (rl,),
+                back_shipping,
+                vat_in(back_shipping, shipping_rate),
+                rng.choice(["Article abîmé", "Erreur de taille", "Retour client"]),
+            )
+        )
+    return order
+
+
+def _fee(amount: Decimal, country: Country) -> Decimal:
+    rate = Decimal("0.015") if country.eu else Decimal("0.029")
+    return cents(amount * rate + Decimal("0.25"))
+
+
+def _payouts(rng: random.Random, ids: _Ids, orders: list[Order]) -> list[Payout]:
+    txns: list[BalanceTxn] = []
+    for order in orders:
+        for payment in order.payments:
+            if payment.gateway == "shopify_payments":
+                txns.append(
+                    BalanceTxn(
+                        ids(3_400_000_000),
+                        "charge",
+                        order,
+                        payment.id,
+                        payment.amount,
+                        _fee(payment.amount, order.country),
+                        payment.created_at,
+                    )
+                )
+        for refund in order.refunds:
+            txns.append(
+                BalanceTxn(
+                    ids(3_400_000_000),
+                    "refund",
+                    order,
+                    refund.transaction_id,
+                    -refund.amount,
+                    ZERO,
+                    refund.created_at,
+                )
+            )
+    txns.sort(key=lambda t: (t.processed_at, t.id))
+    by_week: dict[date, list[BalanceTxn]] = {}
+    for txn in txns:
+        day = txn.processed_at.date()
+        monday = day - timedelta(days=day.weekday())
+        by_week.setdefault(monday, []).append(txn)
+    today = (EPOCH + timedelta(days=DAYS)).date()
+    payouts = []
+    for monday, week in sorted(by_week.items()):
+        when = monday + timedelta(days=9)  # the Wednesday after the week closes
+        if when < today:
+            status = "paid"
+        elif when < today + timedelta(days=3):
+            status = "in_transit"
+        else:
+            status = "scheduled"
+        payouts.append(Payout(ids(7_700_000_000), when, status, week))
+    return payouts

@@ -1,0 +1,1103 @@
+"""A deterministic sandbox shop server on 127.0.0.1, speaking every platform's dialect.
+
+Why a real server and not mocks: the clients' hard parts are on the wire (Link headers,
+page cursors, 429 with fractional ``Retry-After``, a body cut short, a connection dropped
+mid-fetch). Tests run the real httpx stack against this server over loopback, and
+``ecomledger sandbox`` runs the same server for demos.
+
+It serves, at each platform's real paths and with its real pagination and filters:
+
+=============  ==========================================================================
+Shopify        ``/admin/api/2025-01/orders.json``, ``shopify_payments/payouts.json``,
+               ``shopify_payments/balance/transactions.json`` (Link ``page_info``,
+               leaky-bucket throttle with ``X-Shopify-Shop-Api-Call-Limit`` and 429)
+WooCommerce    ``/wp-json/wc/v3/orders`` (page/per_page, ``X-WP-Total(Pages)``)
+PrestaShop     ``/api/orders`` (``limit=offset,count``, ``filter[date_upd]``)
+Magento        ``/rest/V1/orders`` (``searchCriteria``, ``total_count``)
+BigCommerce    ``/stores/<hash>/v2/orders`` and ``/orders/<id>/products|shipping_addresses|
+               coupons`` (page/limit, 204 when empty)
+Square         ``/v2/locations``, ``POST /v2/orders/search`` (cursor in body)
+Wix            ``POST /ecom/v1/orders/search`` (``cursorPaging``)
+Stripe         ``/v1/balance_transactions``, ``/v1/payouts`` (``starting_after``)
+=============  ==========================================================================
+
+Faults (`Faults`) are switchable at construction and at run time: a storm of 429s, a run
+of 500/503s, slow answers, truncated JSON, a page served twice, a connection closed
+without an answer. ``after`` lets the first requests through so a fault can hit mid-fetch.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from email.utils import parsedate_to_datetime
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+from zoneinfo import ZoneInfo
+
+from ecomledger.sandbox import dialects
+from ecomledger.sandbox.data import Dataset, Order, generate
+
+__all__ = [
+    "LOCATION_ID",
+    "SITE_ID",
+    "SQUARE_VERSION",
+    "STORE_HASH",
+    "TOKEN",
+    "WOO_KEY",
+    "WOO_SECRET",
+    "Faults",
+    "SandboxServer",
+    "serve",
+]
+
+#: The one token every bearer/header-token platform accepts (also PrestaShop's ws_key).
+TOKEN = "sandbox-token"
+WOO_KEY = "ck_sandbox"
+WOO_SECRET = "cs_sandbox"
+STORE_HASH = "sbx42"
+LOCATION_ID = "LSANDBOX01"
+SITE_ID = "sandbox-site"
+SQUARE_VERSION = "2025-01-23"
+
+_PARIS = ZoneInfo("Europe/Paris")
+
+
+@dataclass(frozen=True)
+class Faults:
+    """Faults to inject; each counter is consumed as requests hit it.
+
+    Attributes:
+        rate_limit: the next N requests answer 429 with ``Retry-After: retry_after``.
+        retry_after: the ``Retry-After`` value sent with those 429s (may be fractional).
+        server_error: the next N requests answer ``server_error_status``.
+        server_error_status: 500 or 503 (or any 5xx).
+        slow: the next N requests wait ``slow_seconds`` before answering.
+        slow_seconds: the delay (set it above the client's timeout to force a timeout).
+        truncate: the next N successful responses have their JSON body cut in half.
+        disconnect: the next N requests get the connection closed without an answer.
+        repeat_page: the Nth list request (counted from when the faults were set, N >= 2)
+            is answered with the previous list response again, headers and cursor included.
+        after: let this many requests through untouched before any fault applies.
+    """
+
+    rate_limit: int = 0
+    retry_after: str = "0.5"
+    server_error: int = 0
+    server_error_status: int = 503
+    slow: int = 0
+    slow_seconds: float = 2.0
+    truncate: int = 0
+    disconnect: int = 0
+    repeat_page: int = 0
+    after: int = 0
+
+
+@dataclass
+class _Reply:
+    status: int
+    body: Any = None  # JSON-able value, or a str already serialised, or None (no body)
+    headers: dict[str, str] = field(default_factory=dict)
+    listing: bool = False
+    content_type: str = "application/json; charset=utf-8"
+
+    def text(self) -> str:
+        if self.body is None:
+            return ""
+        if isinstance(self.body, str):
+            return self.body
+        return dialects.dumps(self.body)
+
+
+class _ClientError(Exception):
+    def __init__(self, status: int, body: Any) -> None:
+        super().__init__(status)
+        self.status = status
+        self.body = body
+
+
+def _encode(state: Mapping[str, Any]) -> str:
+    raw = json.dumps(state, sort_keys=True, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode(token: str) -> dict[str, Any]:
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        state = json.loads(raw)
+    except ValueError as exc:
+        raise _ClientError(400, {"errors": "Invalid page_info or cursor."}) from exc
+    if not isinstance(state, dict):
+        raise _ClientError(400, {"errors": "Invalid page_info or cursor."})
+    return state
+
+
+def _parse_time(value: str, *, naive_tz: ZoneInfo | None = None) -> datetime:
+    """ISO 8601 (``Z``, offset or naive), ``YYYY-MM-DD HH:MM:SS`` or RFC 2822."""
+    value = value.strip()
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            moment = parsedate_to_datetime(value)
+        except (TypeError, ValueError) as exc:
+            raise _ClientError(400, {"error": f"Invalid date: {value!r}"}) from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=naive_tz or UTC)
+    return moment.astimezone(UTC)
+
+
+class _Bucket:
+    """Shopify's leaky bucket: ``capacity`` calls, draining ``leak_rate`` per second."""
+
+    def __init__(self, capacity: int, leak_rate: float, clock: Callable[[], float]) -> None:
+        self.capacity = capacity
+        self.leak_rate = leak_rate
+        self.clock = clock
+        self.level = 0.0
+        self.last = clock()
+        self.lock = threading.Lock()
+
+    def take(self) -> tuple[bool, float, str]:
+        """(allowed, retry_after seconds, call-limit header value)."""
+        with self.lock:
+            now = self.clock()
+            self.level = max(0.0, self.level - (now - self.last) * self.leak_rate)
+            self.last = now
+            if self.level + 1 > self.capacity:
+                wait = (self.level + 1 - self.capacity) / self.leak_rate
+                return False, wait, f"{self.capacity}/{self.capacity}"
+            self.level += 1
+            used = min(self.capacity, int(self.level + 0.999))
+            return True, 0.0, f"{used}/{self.capacity}"
+
+
+class SandboxServer:
+    """The sandbox, run in a background thread; use it as a context manager.
+
+    Args:
+        seed: drives every random draw; the same seed serves the same shop history.
+        faults: faults active from the start (`set_faults` changes them at run time).
+        orders: how many orders to generate.
+        host, port: where to listen (port 0: an ephemeral port).
+        clock: monotonic clock for the Shopify bucket; tests share a fake one with the
+            client's sleep so throttling is exercised without real waiting.
+        bucket_capacity, leak_rate: Shopify's call limit (40 calls, 2 per second).
+    """
+
+    def __init__(
+        self,
+        seed: int = 1,
+        faults: Faults | None = None,
+        *,
+        orders: int = 120,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        clock: Callable[[], float] = time.monotonic,
+        bucket_capacity: int = 40,
+        leak_rate: float = 2.0,
+    ) -> None:
+        self.seed = seed
+        self.data: Dataset = generate(seed, orders)
+        self.host = host
+        self.port = port
+        self.bucket = _Bucket(bucket_capacity, leak_rate, clock)
+        self.log: list[tuple[str, str, int]] = []
+        self._lock = threading.Lock()
+        self._faults = faults or Faults()
+        self._seen = 0
+        self._listings = 0
+        self._last_listing: dict[str, _Reply] = {}
+        self._stop = threading.Event()
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._cache: dict[str, Any] = {}
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:<port>``, with the actual port once started."""
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> SandboxServer:
+        """Bind and serve in a daemon thread."""
+        self._httpd = _HTTPServer((self.host, self.port), _Handler, self)
+        self.port = self._httpd.server_address[1]
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, name="ecomledger-sandbox", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and release the port (slow answers in flight are cut short)."""
+        self._stop.set()
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> SandboxServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- faults ---------------------------------------------------------------------------
+
+    @property
+    def faults(self) -> Faults:
+        """The faults still pending."""
+        with self._lock:
+            return self._faults
+
+    @faults.setter
+    def faults(self, value: Faults) -> None:
+        self.set_faults(value)
+
+    def set_faults(self, faults: Faults | None = None, **changes: Any) -> None:
+        """Replace the faults (or change some fields) and restart their counters."""
+        with self._lock:
+            base = faults if faults is not None else Faults()
+            self._faults = replace(base, **changes)
+            self._seen = 0
+            self._listings = 0
+
+    def _take(self, name: str) -> bool:
+        """Consume one unit of fault ``name`` if it is due (the lock is held)."""
+        if self._seen <= self._faults.after:
+            return False
+        count = getattr(self._faults, name)
+        if count > 0:
+            self._faults = replace(self._faults, **{name: count - 1})
+            return True
+        return False
+
+    # -- dispatch -------------------------------------------------------------------------
+
+    def respond(
+        self, method: str, target: str, headers: Mapping[str, str], body: bytes
+    ) -> tuple[str, _Reply | None, float]:
+        """Decide the answer to one request: (action, reply, delay before answering).
+
+        ``action`` is ``"reply"``, ``"truncate"`` or ``"disconnect"``.
+        """
+        parts = urlsplit(target)
+        with self._lock:
+            self._seen += 1
+            if self._take("disconnect"):
+                return "disconnect", None, 0.0
+            if self._take("rate_limit"):
+                reply = _Reply(
+                    429,
+                    {
+                        "errors": "Exceeded 2 calls per second for api client. "
+                        "Reduce request rates to resume uninterrupted service."
+                    },
+                    {"Retry-After": self._faults.retry_after},
+                )
+                return "reply", reply, 0.0
+            if self._take("server_error"):
+                status = self._faults.server_error_status
+                return "reply", _Reply(status, {"errors": HTTPStatus(status).phrase}), 0.0
+            delay = self._faults.slow_seconds if self._take("slow") else 0.0
+        try:
+            reply = self._route(method, parts.path, parse_qs(parts.query), headers, body)
+        except _ClientError as exc:
+            reply = _Reply(exc.status, exc.body)
+        action = "reply"
+        with self._lock:
+            if reply.listing and reply.status == 200:
+                self._listings += 1
+                previous = self._last_listing.get(parts.path)
+                if (
+                    self._faults.repeat_page
+                    and self._listings == self._faults.repeat_page
+                    and previous is not None
+                ):
+                    self._faults = replace(self._faults, repeat_page=0)
+                    reply = previous
+                self._last_listing[parts.path] = reply
+            if reply.status < 300 and reply.body is not None and self._take("truncate"):
+                action = "truncate"
+        return action, reply, delay
+
+    def _route(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, list[str]],
+        headers: Mapping[str, str],
+        body: bytes,
+    ) -> _Reply:
+        q = {k: v[0] for k, v in query.items()}
+        if path.startswith("/admin/api/"):
+            return self._shopify(method, path, q, headers)
+        if path.startswith("/wp-json/wc/v3/"):
+            return self._woo(method, path, q, headers)
+        if path.startswith("/api/"):
+            return self._presta(method, path, q, headers)
+        if path.startswith("/rest/V1/"):
+            return self._magento(method, path, q, headers)
+        if path.startswith("/stores/"):
+            return self._bigcommerce(method, path, q, headers)
+        if path.startswith("/v2/"):
+            return self._square(method, path, headers, body)
+        if path.startswith("/ecom/v1/"):
+            return self._wix(method, path, headers, body)
+        if path.startswith("/v1/"):
+            return self._stripe(method, path, q, headers)
+        raise _ClientError(404, {"errors": "Not Found"})
+
+    def _render(self, key: str, build: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key not in self._cache:
+                self._cache[key] = build()
+            return self._cache[key]
+
+    def _orders_by(
+        self, attr: str, since: datetime | None, until: datetime | None, descending: bool = False
+    ) -> list[Order]:
+        rows = [
+            o
+            for o in self.data.orders
+            if (since is None or getattr(o, attr) >= since)
+            and (until is None or getattr(o, attr) <= until)
+        ]
+        rows.sort(key=lambda o: (getattr(o, attr), o.id), reverse=descending)
+        return rows
+
+    # -- Shopify --------------------------------------------------------------------------
+
+    def _shopify(
+        self, method: str, path: str, q: dict[str, str], headers: Mapping[str, str]
+    ) -> _Reply:
+        if headers.get("x-shopify-access-token") != TOKEN:
+            raise _ClientError(
+                401,
+                {
+                    "errors": "[API] Invalid API key or access token "
+                    "(unrecognized login or wrong password)"
+                },
+            )
+        allowed, wait, level = self.bucket.take()
+        if not allowed:
+            return _Reply(
+                429,
+                {"errors": "Exceeded 2 calls per second for api client."},
+                {"Retry-After": f"{wait:.2f}", "X-Shopify-Shop-Api-Call-Limit": level},
+            )
+        m = re.fullmatch(r"/admin/api/(\d{4}-\d{2})/(.+)\.json", path)
+        if method != "GET" or m is None:
+            raise _ClientError(404, {"errors": "Not Found"})
+        resource = m.group(2)
+        limit = int(q.get("limit", "50"))
+        if not 1 <= limit <= 250:
+            raise _ClientError(400, {"errors": {"limit": "must be between 1 and 250"}})
+        if "page_info" in q:
+            extra = sorted(set(q) - {"page_info", "limit", "fields"})
+            if extra:
+                raise _ClientError(
+                    400,
+                    {
+                        "errors": {
+                            "page_info": [f"{extra[0]} cannot be passed when page_info is present"]
+                        }
+                    },
+                )
+            state = _decode(q["page_info"])
+            filters, offset = dict(state["f"]), int(state["o"])
+        else:
+            filters, offset = {k: v for k, v in q.items() if k != "limit"}, 0
+        if resource == "orders":
+            items = self._shopify_orders(filters)
+            key = "orders"
+        elif resource == "shopify_payments/payouts":
+            items = self._shopify_payouts(filters)
+            key = "payouts"
+        elif resource == "shopify_payments/balance/transactions":
+            items = self._shopify_txns(filters)
+            key = "transactions"
+        else:
+            raise _ClientError(404, {"errors": "Not Found"})
+        page = items[offset : offset + limit]
+        links = []
+        base = f"{self.url}{path}"
+        if offset > 0:
+            prev = _encode({"f": filters, "o": max(0, offset - limit)})
+            links.append(
+                f'<{base}?{urlencode({"limit": limit, "page_info": prev})}>; rel="previous"'
+            )
+        if offset + limit < len(items):
+            nxt = _encode({"f": filters, "o": offset + limit})
+            links.append(f'<{base}?{urlencode({"limit": limit, "page_info": nxt})}>; rel="next"')
+        reply_headers = {
+            "X-Shopify-Shop-Api-Call-Limit": level,
+            "X-Shopify-API-Version": m.group(1),
+        }
+        if links:
+            reply_headers["Link"] = ", ".join(links)
+        return _Reply(200, {key: page}, reply_headers, listing=True)
+
+    def _shopify_orders(self, f: Mapping[str, str]) -> list[dict[str, Any]]:
+        since = _parse_time(f["updated_at_min"]) if "updated_at_min" in f else None
+        until = _parse_time(f["updated_at_max"]) if "updated_at_max" in f else None
+        order = f.get("order", "created_at desc").split()
+        attr = {
+            "updated_at": "updated_at",
+            "created_at": "created_at",
+            "processed_at": "created_at",
+        }.get(order[0], "created_at")
+        rows = self._orders_by("updated_at", since, until)
+        if "created_at_min" in f:
+            rows = [o for o in rows if o.created_at >= _parse_time(f["created_at_min"])]
+        status = f.get("status", "open")
+        if status == "open":
+            rows = [o for o in rows if o.cancelled_at is None]
+        elif status == "cancelled":
+            rows = [o for o in rows if o.cancelled_at is not None]
+        rows.sort(
+            key=lambda o: (getattr(o, attr), o.id),
+            reverse=len(order) > 1 and order[1].lower() == "desc",
+        )
+        rendered = self._render(
+            "shopify-orders", lambda: {o.id: dialects.shopify_order(o) for o in self.data.orders}
+        )
+        return [rendered[o.id] for o in rows]
+
+    def _shopify_payouts(self, f: Mapping[str, str]) -> list[dict[str, Any]]:
+        low = date.fromisoformat(f["date_min"]) if "date_min" in f else None
+        high = date.fromisoformat(f["date_max"]) if "date_max" in f else None
+        rows = [
+            p
+            for p in self.data.payouts
+            if (low is None or p.date >= low)
+            and (high is None or p.date <= high)
+            and f.get("status", p.status) == p.status
+        ]
+        rows.sort(key=lambda p: (p.date, p.id), reverse=True)
+        return [dialects.shopify_payout(p) for p in rows]
+
+    def _shopify_txns(self, f: Mapping[str, str]) -> list[dict[str, Any]]:
+        wanted = f.get("payout_id")
+        return [
+            dialects.shopify_balance_txn(t, p)
+            for p in self.data.payouts
+            if wanted is None or str(p.id) == wanted
+            for t in p.transactions
+        ]
+
+    # -- WooCommerce ----------------------------------------------------------------------
+
+    def _woo(self, method: str, path: str, q: dict[str, str], headers: Mapping[str, str]) -> _Reply:
+        if _basic(headers) != (WOO_KEY, WOO_SECRET) and (
+            q.get("consumer_key"),
+            q.get("consumer_secret"),
+        ) != (WOO_KEY, WOO_SECRET):
+            raise _ClientError(
+                401,
+                {
+                    "code": "woocommerce_rest_cannot_view",
+                    "message": "Sorry, you cannot list resources.",
+                    "data": {"status": 401},
+                },
+            )
+        if method != "GET" or path.rstrip("/") != "/wp-json/wc/v3/orders":
+            raise _ClientError(
+                404,
+                {
+                    "code": "rest_no_route",
+                    "message": "No route was found matching the URL and request method.",
+                    "data": {"status": 404},
+                },
+            )
+        per_page = int(q.get("per_page", "10"))
+        page = int(q.get("page", "1"))
+        if not 1 <= per_page <= 100:
+            raise _ClientError(
+                400,
+                {
+                    "code": "rest_invalid_param",
+                    "message": "Invalid parameter(s): per_page",
+                    "data": {"status": 400},
+                },
+            )
+        tz = None if q.get("dates_are_gmt") == "true" else _PARIS
+        since = _parse_time(q["modified_after"], naive_tz=tz) if "modified_after" in q else None
+        until = _parse_time(q["modified_before"], naive_tz=tz) if "modified_before" in q else None
+        orderby = {"modified": "updated_at", "date": "created_at", "id": "id"}.get(
+            q.get("orderby", "date"), "created_at"
+        )
+        rows = self._orders_by("updated_at", since, until)
+        rows.sort(
+            key=lambda o: (getattr(o, orderby), o.id), reverse=q.get("order", "desc") == "desc"
+        )
+        status = q.get("status", "any")
+        rendered = self._render(
+            "woo", lambda: {o.id: dialects.woo_order(o) for o in self.data.orders}
+        )
+        items = [rendered[o.id] for o in rows]
+        if status not in ("any", ""):
+            wanted = set(status.split(","))
+            items = [i for i in items if i["status"] in wanted]
+        total = len(items)
+        pages = max(1, -(-total // per_page)) if total else 0
+        if total and page > pages:
+            raise _ClientError(
+                400,
+                {
+                    "code": "woocommerce_rest_invalid_page_number",
+                    "message": "The page number requested is larger than "
+                    "the number of pages available.",
+                    "data": {"status": 400},
+                },
+            )
+        chunk = items[(page - 1) * per_page : page * per_page]
+        base = f"{self.url}{path}"
+        links = []
+        keep = {k: v for k, v in q.items() if k not in ("page", "consumer_key", "consumer_secret")}
+        if page < pages:
+            links.append(f'<{base}?{urlencode({**keep, "page": page + 1})}>; rel="next"')
+        if page > 1:
+            links.append(f'<{base}?{urlencode({**keep, "page": page - 1})}>; rel="prev"')
+        hdrs = {"X-WP-Total": str(total), "X-WP-TotalPages": str(pages)}
+        if links:
+            hdrs["Link"] = ", ".join(links)
+        return _Reply(200, chunk, hdrs, listing=True)
+
+    # -- PrestaShop -----------------------------------------------------------------------
+
+    def _presta(
+        self, method: str, path: str, q: dict[str, str], headers: Mapping[str, str]
+    ) -> _Reply:
+        creds = _basic(headers)
+        if (creds is None or creds[0] != TOKEN) and q.get("ws_key") != TOKEN:
+            reply = _Reply(
+                401,
+                "",
+                {
+                    "WWW-Authenticate": 'Basic realm="Welcome to PrestaShop '
+                    "Webservice, please enter the authentication key as the "
+                    'login. No password required."'
+                },
+            )
+            reply.content_type = "text/plain"
+            return reply
+        if method != "GET" or path.rstrip("/") != "/api/orders":
+            raise _ClientError(404, {"errors": [{"code": 22, "message": "Resource not found"}]})
+        if q.get("output_format") != "JSON":
+            return _Reply(
+                200,
+                '<?xml version="1.0" encoding="UTF-8"?>\n<prestashop/>\n',
+                content_type="text/xml; charset=utf-8",
+            )
+        since = until = None
+        if "filter[date_upd]" in q:
+            if q.get("date") != "1":
+                raise _ClientError(
+                    400,
+                    {
+                        "errors": [
+                            {
+                                "code": 31,
+                                "message": "The 'date' parameter must be 1 to filter on dates",
+                            }
+                        ]
+                    },
+                )
+            bounds = q["filter[date_upd]"].strip("[]").split(",")
+            since = _parse_time(bounds[0], naive_tz=_PARIS) if bounds[0] else None
+            if len(bounds) > 1 and bounds[1]:
+                until = _parse_time(bounds[1], naive_tz=_PARIS)
+        rows = self._orders_by("updated_at", since, until)
+        sort = q.get("sort", "[id_ASC]").strip("[]")
+        if sort.startswith("id_"):
+            rows.sort(key=lambda o: o.id % 100_000, reverse=sort.endswith("DESC"))
+        elif sort.endswith("DESC"):
+            rows.reverse()
+        offset, count = 0, len(rows)
+        if "limit" in q:
+            pieces = q["limit"].split(",")
+            if len(pieces) == 2:
+                offset, count = int(pieces[0]), int(pieces[1])
+            else:
+                count = int(pieces[0])
+        chunk = rows[offset : offset + count]
+        if not chunk:
+            return _Reply(200, [], listing=True)  # PrestaShop's empty answer is a bare []
+        if q.get("display") == "full":
+            rendered = self._render(
+                "presta", lambda: {o.id: dialects.presta_order(o) for o in self.data.orders}
+            )
+            return _Reply(200, {"orders": [rendered[o.id] for o in chunk]}, listing=True)
+        return _Reply(200, {"orders": [{"id": o.id % 100_000} for o in chunk]}, listing=True)
+
+    # -- Magento --------------------------------------------------------------------------
+
+    def _magento(
+        self, method: str, path: str, q: dict[str, str], headers: Mapping[str, str]
+    ) -> _Reply:
+        if headers.get("authorization") != f"Bearer {TOKEN}":
+            raise _ClientError(
+                401,
+                {
+                    "message": "The consumer isn't authorized to access %resources.",
+                    "parameters": {"resources": "Magento_Sales::actions_view"},
+                },
+            )
+        if method != "GET" or path.rstrip("/") != "/rest/V1/orders":
+            raise _ClientError(404, {"message": "Request does not match any route."})
+        groups: dict[tuple[str, str], dict[str, str]] = {}
+        for key, value in q.items():
+            m = re.fullmatch(
+                r"searchCriteria\[filter_groups\]\[(\d+)\]\[filters\]\[(\d+)\]"
+                r"\[(field|value|condition_type)\]",
+                key,
+            )
+            if m:
+                groups.setdefault((m.group(1), m.group(2)), {})[m.group(3)] = value
+        rows = self._orders_by("updated_at", None, None)
+        for flt in groups.values():
+            attr = {"updated_at": "updated_at", "created_at": "created_at"}.get(
+                flt.get("field", "")
+            )
+            if attr is None:
+                continue
+            bound = _parse_time(flt.get("value", ""))
+            cond = flt.get("condition_type", "eq")
+            ops: dict[str, Callable[[datetime], bool]] = {
+                "gteq": lambda v, b=bound: v >= b,
+                "gt": lambda v, b=bound: v > b,
+                "lteq": lambda v, b=bound: v <= b,
+                "lt": lambda v, b=bound: v < b,
+                "eq": lambda v, b=bound: v == b,
+            }
+            test = ops.get(cond, ops["eq"])
+            rows = [o for o in rows if test(getattr(o, attr))]
+        if q.get("searchCriteria[sortOrders][0][direction]", "ASC").upper() == "DESC":
+            rows.reverse()
+        total = len(rows)
+        size = int(q.get("searchCriteria[pageSize]", "0")) or max(total, 1)
+        current = int(q.get("searchCriteria[currentPage]", "1"))
+        last = max(1, -(-total // size))
+        current = min(max(current, 1), last)  # Magento's trap: past the end, the last page
+        chunk = rows[(current - 1) * size : current * size]
+        rendered = self._render(
+            "magento", lambda: {o.id: dialects.magento_order(o) for o in self.data.orders}
+        )
+        criteria = {
+            "filter_groups": [{"filters": [f]} for f in groups.values()],
+            "page_size": size,
+            "current_page": current,
+        }
+        return _Reply(
+            200,
+            {
+                "items": [rendered[o.id] for o in chunk],
+                "search_criteria": criteria,
+                "total_count": total,
+            },
+            listing=True,
+        )
+
+    # -- BigCommerce ----------------------------------------------------------------------
+
+    def _bigcommerce(
+        self, method: str, path: str, q: dict[str, str], headers: Mapping[str, str]
+    ) -> _Reply:
+        m = re.fullmatch(r"/stores/([^/]+)/v2/orders(?:/(\d+)/(\w+))?/?", path)
+        if m is None or m.group(1) != STORE_HASH or method != "GET":
+            raise _ClientError(
+                404, [{"status": 404, "message": "The requested resource was not found."}]
+            )
+        if headers.get("x-auth-token") != TOKEN:
+            raise _ClientError(401, [{"status": 401, "message": "You are not authorized."}])
+        limit = int(q.get("limit", "50"))
+        page = int(q.get("page", "1"))
+        if not 1 <= limit <= 250:
+            raise _ClientError(400, [{"status": 400, "message": "limit must be 1-250"}])
+        base = f"{self.url}/stores/{STORE_HASH}"
+        if m.group(2):
+            order = next((o for o in self.data.orders if o.id % 1_000_000 == int(m.group(2))), None)
+            if order is None:
+                raise _ClientError(404, [{"status": 404, "message": "Order not found."}])
+            try:
+                items = dialects.bigcommerce_sub(order, m.group(3))
+            except KeyError as exc:
+                raise _ClientError(404, [{"status": 404, "message": "Not found."}]) from exc
+        else:
+            since = _parse_time(q["min_date_modified"]) if "min_date_modified" in q else None
+            until = _parse_time(q["max_date_modified"]) if "max_date_modified" in q else None
+            rows = self._orders_by("updated_at", since, until)
+            sort = q.get("sort", "id:asc")
+            attr = {"date_modified": "updated_at", "date_created": "created_at"}.get(
+                sort.split(":")[0]
+            )
+            if attr:
+                rows.sort(key=lambda o: (getattr(o, attr), o.id), reverse=sort.endswith(":desc"))
+            else:
+                rows.sort(key=lambda o: o.id % 1_000_000, reverse=sort.endswith(":desc"))
+            items = [dialects.bigcommerce_order(o, base) for o in rows]
+        chunk = items[(page - 1) * limit : page * limit]
+        if not chunk:
+            return _Reply(204, None, listing=True)
+        return _Reply(200, chunk, listing=True)
+
+    # -- Square ---------------------------------------------------------------------------
+
+    def _square(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> _Reply:
+        if headers.get("authorization") != f"Bearer {TOKEN}":
+            raise _ClientError(
+                401,
+                {
+                    "errors": [
+                        {
+                            "category": "AUTHENTICATION_ERROR",
+                            "code": "UNAUTHORIZED",
+                            "detail": "This request could not be authorized.",
+                        }
+                    ]
+                },
+            )
+        if not headers.get("square-version"):
+            raise _ClientError(
+                400,
+                {
+                    "errors": [
+                        {
+                            "category": "INVALID_REQUEST_ERROR",
+                            "code": "INVALID_VALUE",
+                            "detail": "Square-Version is required.",
+                        }
+                    ]
+                },
+            )
+        if path == "/v2/locations" and method == "GET":
+            return _Reply(
+                200,
+                {
+                    "locations": [
+                        {
+                            "id": LOCATION_ID,
+                            "name": "Sandbox Lyon",
+                            "country": "FR",
+                            "currency": "EUR",
+                            "status": "ACTIVE",
+                            "timezone": "Europe/Paris",
+                        }
+                    ]
+                },
+            )
+        if path != "/v2/orders/search" or method != "POST":
+            raise _ClientError(
+                404,
+                {
+                    "errors": [
+                        {
+                            "category": "INVALID_REQUEST_ERROR",
+                            "code": "NOT_FOUND",
+                            "detail": "Not found",
+                        }
+                    ]
+                },
+            )
+        req = _json_body(body)
+        query = req.get("query") or {}
+        limit = int(req.get("limit") or 500)
+        qkey = _encode({"l": req.get("location_ids"), "q": query})
+        offset = 0
+        if req.get("cursor"):
+            state = _decode(req["cursor"])
+            if state.get("k") != qkey:
+                raise _ClientError(
+                    400,
+                    {
+                        "errors": [
+                            {
+                                "category": "INVALID_REQUEST_ERROR",
+                                "code": "INVALID_CURSOR",
+                                "detail": "The cursor does not match the query.",
+                            }
+                        ]
+                    },
+                )
+            offset = int(state["o"])
+        if LOCATION_ID not in (req.get("location_ids") or []):
+            return _Reply(200, {}, listing=True)
+        flt = (query.get("filter") or {}).get("date_time_filter") or {}
+        sort = query.get("sort") or {"sort_field": "CREATED_AT", "sort_order": "DESC"}
+        field_name = next(iter(flt), None)
+        if field_name and sort.get("sort_field", "").lower() != field_name:
+            raise _ClientError(
+                400,
+                {
+                    "errors": [
+                        {
+                            "category": "INVALID_REQUEST_ERROR",
+                            "code": "INVALID_SORT_ORDER",
+                            "detail": "sort_field must match the date_time_filter field.",
+                        }
+                    ]
+                },
+            )
+        attr = {
+            "updated_at": "updated_at",
+            "created_at": "created_at",
+            "closed_at": "created_at",
+        }.get(field_name or "created_at", "created_at")
+        rng = flt.get(field_name or "", {})
+        since = _parse_time(rng["start_at"]) if rng.get("start_at") else None
+        until = _parse_time(rng["end_at"]) if rng.get("end_at") else None
+        sort_attr = {"UPDATED_AT": "updated_at"}.get(sort.get("sort_field", ""), "created_at")
+        rows = self._orders_by(attr, since, until)
+        rows.sort(
+            key=lambda o: (getattr(o, sort_attr), o.id),
+            reverse=sort.get("sort_order", "DESC") == "DESC",
+        )
+        chunk = rows[offset : offset + limit]
+        out: dict[str, Any] = {}
+        if chunk:
+            out["orders"] = [dialects.square_order(o, LOCATION_ID) for o in chunk]
+        if offset + limit < len(rows):
+            out["cursor"] = _encode({"k": qkey, "o": offset + limit})
+        return _Reply(200, out, listing=True)
+
+    # -- Wix ------------------------------------------------------------------------------
+
+    def _wix(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> _Reply:
+        if headers.get("authorization") != TOKEN or headers.get("wix-site-id") != SITE_ID:
+            raise _ClientError(401, {"message": "UNAUTHENTICATED", "details": {}})
+        if path != "/ecom/v1/orders/search" or method != "POST":
+            raise _ClientError(404, {"message": "Not Found"})
+        search = _json_body(body).get("search") or {}
+        paging = search.get("cursorPaging") or {}
+        limit = int(paging.get("limit") or 100)
+        if paging.get("cursor"):
+            if search.get("filter") or search.get("sort"):
+                raise _ClientError(
+                    400,
+                    {"message": "filter and sort cannot be passed with a cursor", "details": {}},
+                )
+            state = _decode(paging["cursor"])
+            search = state["s"]
+            offset = int(state["o"])
+        else:
+            offset = 0
+        flt = (search.get("filter") or {}).get("updatedDate") or {}
+        since = _parse_time(flt["$gte"]) if "$gte" in flt else None
+        until = _parse_time(flt["$lte"]) if "$lte" in flt else None
+        sort = (search.get("sort") or [{"fieldName": "createdDate", "order": "DESC"}])[0]
+        attr = "updated_at" if sort.get("fieldName") == "updatedDate" else "created_at"
+        rows = self._orders_by("updated_at", since, until)
+        rows.sort(key=lambda o: (getattr(o, attr), o.id), reverse=sort.get("order") == "DESC")
+        chunk = rows[offset : offset + limit]
+        has_next = offset + limit < len(rows)
+        cursors = {"next": _encode({"s": search, "o": offset + limit}) if has_next else None}
+        return _Reply(
+            200,
+            {
+                "orders": [dialects.wix_order(o) for o in chunk],
+                "metadata": {"count": len(chunk), "cursors": cursors, "hasNext": has_next},
+            },
+            listing=True,
+        )
+
+    # -- Stripe ---------------------------------------------------------------------------
+
+    def _stripe(
+        self, method: str, path: str, q: dict[str, str], headers: Mapping[str, str]
+    ) -> _Reply:
+        if headers.get("authorization") != f"Bearer {TOKEN}":
+            raise _ClientError(
+                401,
+                {
+                    "error": {
+                        "type": "invalid_request_error",
+                        "message": "Invalid API Key provided.",
+                    }
+                },
+            )
+        if method != "GET":
+            raise _ClientError(
+                404,
+                {
+                    "error": {
+                        "type": "invalid_request_error",
+                        "message": "Unrecognized request URL.",
+                    }
+                },
+            )
+        if path == "/v1/balance_transactions":
+            rows = self._render("stripe-txns", lambda: dialects.stripe_balance_txns(self.data))
+        elif path == "/v1/payouts":
+            rows = self._render("stripe-payouts", lambda: dialects.stripe_payouts(self.data))
+        else:
+            raise _ClientError(
+                404,
+                {
+                    "error": {
+                        "type": "invalid_request_error",
+                        "message": "Unrecognized request URL.",
+                    }
+                },
+            )
+        limit = int(q.get("limit", "10"))
+        if not 1 <= limit <= 100:
+            raise _ClientError(
+                400,
+                {
+                    "error": {
+                        "type": "invalid_request_error",
+                        "param": "limit",
+                        "message": "limit must be 1-100",
+                    }
+                },
+            )
+        tests = {
+            "gte": lambda a, b: a >= b,
+            "gt": lambda a, b: a > b,
+            "lte": lambda a, b: a <= b,
+            "lt": lambda a, b: a < b,
+        }
+        for op, test in tests.items():
+            if f"created[{op}]" in q:
+                bound = int(q[f"created[{op}]"])
+                rows = [r for r in rows if test(r["created"], bound)]
+        rows = sorted(rows, key=lambda r: (r["created"], r["id"]), reverse=True)
+        start = 0
+        if "starting_after" in q:
+            ids = [r["id"] for r in rows]
+            if q["starting_after"] not in ids:
+                raise _ClientError(
+                    400,
+                    {
+                        "error": {
+                            "type": "invalid_request_error",
+                            "code": "resource_missing",
+                            "param": "starting_after",
+                            "message": "No such object.",
+                        }
+                    },
+                )
+            start = ids.index(q["starting_after"]) + 1
+        chunk = rows[start : start + limit]
+        return _Reply(
+            200,
+            {"object": "list", "data": chunk, "has_more": start + limit < len(rows), "url": path},
+            listing=True,
+        )
+
+
+def _basic(headers: Mapping[str, str]) -> tuple[str, str] | None:
+    value = headers.get("authorization", "")
+    if not value.lower().startswith("basic "):
+        return None
+    try:
+        user, _, password = base64.b64decode(value[6:]).decode().partition(":")
+    except ValueError:
+        return None
+    return user, password
+
+
+def _json_body(body: bytes) -> dict[str, Any]:
+    try:
+        value = json.loads(body or b"{}")
+    except ValueError as exc:
+        raise _ClientError(400, {"errors": [{"detail": "Malformed JSON body."}]}) from exc
+    if not isinstance(value, dict):
+        raise _ClientError(400, {"errors": [{"detail": "The body must be a JSON object."}]})
+    return value
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(
+        self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], app: SandboxServer
+    ) -> None:
+        self.app = app
+        super().__init__(address, handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Clients that hang up (timeouts, the truncation fault) are expected; stay quiet."""
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _HTTPServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Requests are recorded in `SandboxServer.log`, not printed."""
+
+    def do_GET(self) -> None:
+        self._serve("GET")
+
+    def do_POST(self) -> None:
+        self._serve("POST")
+
+    def _serve(self, method: str) -> None:
+        app = self.server.app
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        action, reply, delay = app.respond(method, self.path, headers, body)
+        if delay and app._stop.wait(delay):
+            self.close_connection = True
+            return
+        if action == "disconnect" or reply is None:
+            app.log.append((method, self.path, 0))
+            self.close_connection = True
+            return
+        data = reply.text().encode()
+        if action == "truncate":
+            data = data[: max(1, len(data) // 2)]
+        app.log.append((method, self.path, reply.status))
+        try:
+            self.send_response(reply.status)
+            if data or reply.status != 204:
+                self.send_header("Content-Type", reply.content_type)
+            for name, value in reply.headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            if data:
+                self.wfile.write(data)
+        except OSError:
+            self.close_connection = True
+
+
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    seed: int = 1,
+    *,
+    orders: int = 60,
+    ready: Callable[[str], None] | None = None,
+) -> None:
+    """Run the sandbox in the foreground until interrupted (``ecomledger sandbox``).
+
+    ``ready`` is called with the base URL once the port is bound.
+    """
+    server = SandboxServer(seed=seed, orders=orders, host=host, port=port)
+    server.start()
+    if ready is not None:
+        ready(server.url)
+    try:
+        while server._thread is not None and server._thread.is_alive():
+            server._thread.join(timeout=0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()

@@ -1,0 +1,141 @@
+"""Ledger writes are atomic, idempotent, deterministic, locked and refuse conflicts."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from beancount import loader
+
+from ecomledger import ledger
+from ecomledger.config import load_config
+from ecomledger.errors import BooksLockedError, ConflictError, InputError
+from ecomledger.ingest import import_files
+
+from .conftest import snapshot
+
+ORDERS = "inbox/shopify-orders.json"
+PAYOUTS = "inbox/shopify-payouts.json"
+
+
+def shop_files(books: Path) -> list[Path]:
+    return [books / ORDERS, books / PAYOUTS]
+
+
+def load_errors(books: Path) -> list:
+    _, errors, _ = loader.load_file(str(books / "main.beancount"))
+    return errors
+
+
+def test_import_books_every_paid_order_and_is_idempotent(demo_books: Path) -> None:
+    config = load_config(demo_books / "ecomledger.toml")
+    kept = [shutil.copy(p, demo_books / p.name) for p in shop_files(demo_books)]
+    result = import_files(demo_books, config, shop_files(demo_books))
+    # 7 paid orders of 9 (one pending, one voided), 1 credit note, 2 paid payouts
+    assert len(result.added) == 10
+    assert load_errors(demo_books) == []
+    assert not (demo_books / ORDERS).exists(), "imported inbox files are archived"
+    assert (demo_books / "documents/shopify/demo-shop/shopify-orders.json").exists()
+    before = snapshot(demo_books)
+    again = import_files(demo_books, config, [Path(p) for p in kept])
+    assert again.added == [] and again.duplicates == 10
+    after = snapshot(demo_books)
+    assert {
+        k: v for k, v in after.items() if k not in ("shopify-orders.json", "shopify-payouts.json")
+    } == {
+        k: v for k, v in before.items() if k not in ("shopify-orders.json", "shopify-payouts.json")
+    }
+
+
+def test_output_is_byte_identical_for_the_same_input(tmp_path: Path, demo_books: Path) -> None:
+    other = tmp_path / "other"
+    shutil.copytree(demo_books, other)
+    for books in (demo_books, other):
+        import_files(books, load_config(books / "ecomledger.toml"), shop_files(books))
+    name = "ledger/2026/shopify-demo-shop.beancount"
+    assert (demo_books / name).read_bytes() == (other / name).read_bytes()
+    assert (demo_books / "accounts.beancount").read_bytes() == (
+        other / "accounts.beancount"
+    ).read_bytes()
+
+
+def test_numbers_continue_from_the_books(demo_books: Path) -> None:
+    config = load_config(demo_books / "ecomledger.toml")
+    orders = json.loads((demo_books / ORDERS).read_text(encoding="utf-8"))
+    first, rest = dict(orders), dict(orders)
+    first["pages"] = [{"orders": orders["pages"][0]["orders"][:2]}]
+    rest["pages"] = [{"orders": orders["pages"][0]["orders"][2:]}]
+    (demo_books / "a.json").write_text(json.dumps(first), encoding="utf-8")
+    (demo_books / "b.json").write_text(json.dumps(rest), encoding="utf-8")
+    import_files(demo_books, config, [demo_books / "a.json"])
+    result = import_files(demo_books, config, [demo_books / "b.json"])
+    numbers = [e.meta.get("invoice") for e in result.added if "invoice" in e.meta]
+    assert numbers == [
+        "F-2026-000003",
+        "F-2026-000004",
+        "F-2026-000005",
+        "F-2026-000006",
+        "F-2026-000007",
+    ]
+    credit = next(e for e in result.added if "credit_note" in e.meta)
+    assert credit.meta["credits"] == "F-2026-000006"
+
+
+def test_a_crash_during_the_write_leaves_the_ledger_unchanged(
+    demo_books: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = load_config(demo_books / "ecomledger.toml")
+    import_files(demo_books, config, [demo_books / ORDERS])
+    before = snapshot(demo_books)
+
+    def crash(src: str, dst: str) -> None:
+        raise OSError("simulated power cut")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError, match="simulated power cut"):
+        import_files(demo_books, config, [demo_books / PAYOUTS], archive=False)
+    monkeypatch.undo()
+    assert snapshot(demo_books) == before, "no temporary file left, no file changed"
+    assert load_errors(demo_books) == []
+
+
+def test_a_conflicting_re_import_is_refused_naming_both_locations(demo_books: Path) -> None:
+    config = load_config(demo_books / "ecomledger.toml")
+    changed = json.loads((demo_books / ORDERS).read_text(encoding="utf-8"))
+    import_files(demo_books, config, [demo_books / ORDERS])
+    order = changed["pages"][0]["orders"][0]
+    order["total_price"] = "39.90"
+    order["total_price_set"]["shop_money"]["amount"] = "39.90"
+    edited = demo_books / "edited.json"
+    edited.write_text(json.dumps(changed), encoding="utf-8")
+    before = snapshot(demo_books)
+    with pytest.raises(ConflictError) as info:
+        import_files(demo_books, config, [edited])
+    message = str(info.value)
+    assert "shopify:demo-shop:order:7001 is already in the books at " in message
+    assert "ledger/2026/shopify-demo-shop.beancount:3 for 34.90 EUR" in message
+    assert f"{edited} now says 39.90 EUR" in message
+    assert snapshot(demo_books) == before
+
+
+def test_garbage_json_is_refused_and_the_books_are_untouched(demo_books: Path) -> None:
+    config = load_config(demo_books / "ecomledger.toml")
+    broken = demo_books / "inbox" / "truncated.json"
+    broken.write_text('{"platform": "shopify", "pages": [{"orders": [{"id": 1', encoding="utf-8")
+    before = snapshot(demo_books)
+    with pytest.raises(InputError, match=r"truncated.json:1: is not valid JSON"):
+        import_files(demo_books, config, [broken])
+    assert snapshot(demo_books) == before
+
+
+def test_two_runs_cannot_write_the_same_books(demo_books: Path) -> None:
+    config = load_config(demo_books / "ecomledger.toml")
+    with (
+        ledger.books_lock(demo_books),
+        pytest.raises(BooksLockedError, match="another ecomledger run is writing"),
+    ):
+        import_files(demo_books, config, [demo_books / ORDERS])
+    import_files(demo_books, config, [demo_books / ORDERS])  # released afterwards
