@@ -48,7 +48,8 @@ def test_check_prints_errors_as_file_line_and_exits_1(cli, tmp_path: Path) -> No
     manual = next((books / "ledger").glob("*/manual.beancount"))
     manual.write_text(
         manual.read_text(encoding="utf-8")
-        + '\n2026-01-05 * "Unbalanced"\n  Assets:Transfers  10.00 EUR\n  Assets:Suspense  -9.00 EUR\n',
+        + '\n2026-01-05 * "Unbalanced"\n'
+        + "  Assets:Transfers  10.00 EUR\n  Assets:Suspense  -9.00 EUR\n",
         encoding="utf-8",
     )
     result = cli("--books", str(books), "check")
@@ -87,3 +88,17 @@ def test_import_of_an_unknown_file_is_one_sentence_and_exit_2(cli, demo_books: P
 def test_usage_errors_exit_2(cli) -> None:
     result = cli("check", "--format", "yaml")
     assert result.code == 2
+
+
+def test_demo_runs_end_to_end_and_a_second_run_adds_nothing(cli, tmp_path: Path) -> None:
+    books = tmp_path / "demo"
+    first = cli("demo", str(books))
+    assert first.code == 0, first.out + first.err
+    assert "entries added" in first.out and "check: no errors" in first.out
+    _, errors, _ = loader.load_file(str(books / "main.beancount"))
+    assert errors == []
+    before = snapshot(books / "ledger")
+    second = cli("demo", str(books))
+    assert second.code == 0, second.out + second.err
+    assert ", 0 entries added" in second.out
+    assert snapshot(books / "ledger") == before
