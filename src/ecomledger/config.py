@@ -16,11 +16,19 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from stdnum.eu import vat as eu_vat
 from stdnum.fr import siren as fr_siren
 
 from ecomledger.errors import ConfigError
+from ecomledger.importers.generic_csv import CsvLayout
 
 CONFIG_NAME = "ecomledger.toml"
 
@@ -195,7 +203,8 @@ class Bank(_Model):
     account: str
     currency: str = "EUR"
     iban: str = ""
-    csv: dict[str, Any] | None = None  # layout for the generic CSV importer
+    csv: CsvLayout | None = None  # layout for format = "csv" (see importers/generic_csv.py)
+    accounts: dict[str, str] = {}  # statement account id (IBAN, :25:) → Beancount account
 
     @field_validator("account")
     @classmethod
@@ -256,6 +265,16 @@ class Config(_Model):
     def processor(self, name: str) -> Processor | None:
         """Return the processor called ``name``, if configured."""
         return next((p for p in self.processors if p.name == name), None)
+
+    @model_validator(mode="after")
+    def _csv_layout(self) -> Config:
+        for index, bank in enumerate(self.banks):
+            if bank.format == "csv" and bank.csv is None:
+                raise ValueError(
+                    f"banks[{index}] has format 'csv' but no [banks.csv] layout; describe its "
+                    "columns (see the README)"
+                )
+        return self
 
     def bank(self, name: str) -> Bank | None:
         """Return the bank called ``name``, if configured."""

@@ -8,6 +8,7 @@ nothing is added twice.
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -20,6 +21,8 @@ from ecomledger import ledger
 from ecomledger.config import CONFIG_NAME, load_config
 from ecomledger.ingest import DOCUMENTS, ImportResult, import_files, inbox_files
 from ecomledger.money import ZERO
+from ecomledger.periods import Period
+from ecomledger.reconcile import ReconcileReport, reconcile
 
 
 @dataclass
@@ -36,6 +39,7 @@ class DemoSummary:
     clearing_balance: Decimal = ZERO
     invoices: int = 0
     credit_notes: int = 0
+    reconciliation: ReconcileReport | None = None
 
 
 def copy_demo_books(target: Path) -> None:
@@ -60,6 +64,7 @@ def run_demo(target: Path) -> DemoSummary:
     entries, errors, _ = ledger.load(target)
     summary = DemoSummary(books=target, fresh=fresh, imported=result)
     summary.errors = [ledger.format_error(error, target) for error in errors]
+    summary.reconciliation = reconcile(entries, Period(dt.date.min, dt.date.max))
     _totals(entries, summary)
     return summary
 

@@ -27,6 +27,8 @@ from ecomledger.config import Config, Shop
 from ecomledger.errors import ConflictError, InputError, UserError
 from ecomledger.importers._orders import OrderImporter, PayoutContext
 from ecomledger.numbering import Series, assign_numbers
+from ecomledger.reconcile import match_bank_lines
+from ecomledger.rules import RULES_NAME, apply_rules, load_rules
 
 INBOX = "inbox"
 DOCUMENTS = "documents"
@@ -49,12 +51,6 @@ def order_importer(config: Config, shop: Shop) -> OrderImporter:
     from ecomledger.importers import shopify
 
     classes: dict[str, type[OrderImporter]] = {"shopify": shopify.Importer}
-    try:
-        from ecomledger.importers import platforms
-    except ImportError:
-        platforms = None  # type: ignore[assignment]
-    if platforms is not None:
-        classes.update(getattr(platforms, "ORDER_IMPORTERS", {}))
     cls = classes.get(shop.platform)
     if cls is None:
         raise UserError(
@@ -91,11 +87,9 @@ def _camel(name: str) -> str:
 
 def bank_importers(config: Config) -> list[beangulp.Importer]:
     """Build one importer per configured bank (when the bank importers are installed)."""
-    try:
-        from ecomledger.importers import registry
-    except ImportError:
-        return []
-    importers = []
+    from ecomledger.importers import registry
+
+    importers: list[beangulp.Importer] = []
     for bank in config.banks:
         cls = registry.BANK_FORMATS.get(bank.format)
         if cls is None:
@@ -104,8 +98,17 @@ def bank_importers(config: Config) -> list[beangulp.Importer]:
                 f"ecomledger.toml: bank {bank.name!r} has format {bank.format!r}; "
                 f"use one of {known}"
             )
-        options = {"layout": bank.csv} if bank.csv else {}
-        importers.append(cls(bank.name, bank.account, bank.currency, **options))
+        options: dict[str, object] = {"layout": bank.csv} if bank.csv else {}
+        importers.append(
+            cls(
+                bank.name,
+                bank.account,
+                bank.currency,
+                accounts=bank.accounts,
+                timezone=config.company.timezone,
+                **options,
+            )
+        )
     return importers
 
 
@@ -157,6 +160,8 @@ def import_files(
             booked.append((importer, path, entries))
         new = _dedupe([e for _, _, es in booked for e in es], index, result)
         numbered = _number(new, index, config)
+        numbered = match_bank_lines(numbered, index)
+        numbered = apply_rules(numbered, load_rules(books / RULES_NAME), config.company.country)
         opens = _opens(numbered, index, config)
         result.added = numbered
         result.opened = [o.account for o in opens]
@@ -165,6 +170,8 @@ def import_files(
             for e in numbered
             if isinstance(e, data.Transaction) and "discrepancy" in e.meta
         ]
+        for importer, path, _ in booked:
+            result.findings.extend(getattr(importer, "findings", {}).get(str(path), []))
         plan = _plan(books, config, numbered)
         if opens:
             plan.setdefault(books / ledger.ACCOUNTS_FILE, []).extend(opens)

@@ -40,6 +40,8 @@ from beancount.parser import parser, printer
 from ecomledger.errors import BooksLockedError
 
 MAIN_FILE = "main.beancount"
+TRANSFERS = "Assets:Transfers"
+CUSTOMERS = "Assets:Customers"
 ACCOUNTS_FILE = "accounts.beancount"
 LOCK_FILE = ".ecomledger.lock"
 
@@ -64,6 +66,27 @@ class Booked:
     invoice: str = ""
 
 
+@dataclass(frozen=True)
+class PayoutRef:
+    """A payout in the books, waiting for (or matched with) its bank line."""
+
+    payout_id: str
+    date: dt.date
+    amount: Decimal
+    currency: str
+    location: Location
+
+
+@dataclass(frozen=True)
+class Receivable:
+    """An invoice paid outside any processor (bank transfer), waiting for its bank line."""
+
+    invoice: str
+    order_number: str
+    amount: Decimal
+    currency: str
+
+
 @dataclass
 class LedgerIndex:
     """The ids, document numbers and accounts already in the books."""
@@ -72,6 +95,10 @@ class LedgerIndex:
     numbers: set[str] = field(default_factory=set)
     accounts: set[str] = field(default_factory=set)
     balances: set[tuple[dt.date, str, str]] = field(default_factory=set)
+    payouts: dict[str, PayoutRef] = field(default_factory=dict)
+    settled_payouts: set[str] = field(default_factory=set)
+    receivables: dict[str, Receivable] = field(default_factory=dict)
+    settled_invoices: set[str] = field(default_factory=set)
     files: list[str] = field(default_factory=list)
 
     def add(self, entry: data.Directive) -> None:
@@ -88,12 +115,35 @@ class LedgerIndex:
         for key in ("invoice", "credit_note"):
             if key in meta:
                 self.numbers.add(str(meta[key]))
+        self._add_settlement(entry)
         source_id = meta.get("source_id")
         if source_id:
             location = Location(str(meta.get("filename", "?")), int(meta.get("lineno", 0)))
             self.ids[str(source_id)] = Booked(
                 location, moved_amount(entry), str(meta.get("invoice", ""))
             )
+
+    def _add_settlement(self, entry: data.Transaction) -> None:
+        """Track payouts and transfer-paid invoices, and the bank lines that settle them."""
+        meta = entry.meta or {}
+        first = entry.postings[0] if entry.postings else None
+        units = first.units if first is not None else None
+        if first is None or units is None or units.number is None:
+            return
+        number, currency = units.number, str(units.currency)
+        location = Location(str(meta.get("filename", "?")), int(meta.get("lineno", 0)))
+        if "payout_id" in meta and first.account == TRANSFERS:
+            payout_id = str(meta["payout_id"])
+            self.payouts[payout_id] = PayoutRef(payout_id, entry.date, number, currency, location)
+        elif "payout_id" in meta:
+            self.settled_payouts.add(str(meta["payout_id"]))
+        if "invoice" in meta and first.account == CUSTOMERS:
+            invoice = str(meta["invoice"])
+            self.receivables[invoice] = Receivable(
+                invoice, str(meta.get("order_number", "")), number, currency
+            )
+        if "settles" in meta:
+            self.settled_invoices.add(str(meta["settles"]))
 
 
 def moved_amount(entry: data.Transaction) -> tuple[Decimal, str] | None:

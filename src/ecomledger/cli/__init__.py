@@ -7,6 +7,7 @@ exit code 2, never a traceback. Exit code 1 means the books themselves need atte
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -14,7 +15,7 @@ from typing import Annotated
 import typer
 
 from ecomledger import __version__
-from ecomledger.cli import check, demo, ingest, init
+from ecomledger.cli import check, demo, ingest, init, reconcile, rules
 from ecomledger.cli._common import State, err_console
 from ecomledger.errors import UserError
 
@@ -53,8 +54,9 @@ def root(
     ctx.obj = State(books_option=books)
 
 
-for module in (init, check, ingest, demo):
+for module in (init, ingest, check, reconcile, demo):
     app.add_typer(module.app)
+app.add_typer(rules.app, name="rules")
 
 
 def _click_errors() -> tuple[type[Exception], ...]:
@@ -77,6 +79,7 @@ def _click_errors() -> tuple[type[Exception], ...]:
 
 def main() -> None:
     """Run the command line: user errors become one sentence and exit code 2."""
+    logging.getLogger("ecomledger").addHandler(logging.NullHandler())
     try:
         code = app(standalone_mode=False)
     except UserError as exc:

@@ -37,6 +37,13 @@ def demo_command(
         f"  bank balance: {summary.bank_balance:.2f} EUR\n"
         f"  processor balances not yet paid out: {summary.clearing_balance:.2f} EUR"
     )
+    report = summary.reconciliation
+    if report is not None:
+        state = "needs attention" if report.needs_attention else "everything reconciles"
+        console.print(
+            f"  reconcile: {len(report.matched)} payouts matched, {len(report.unpaid)} not yet "
+            f"in the bank, {len(report.unmatched_bank)} bank lines in suspense: {state}"
+        )
     for filename, lineno, message in summary.errors:
         console.print(f"{filename}:{lineno}: {message}", soft_wrap=True)
     status = "no errors" if not summary.errors else f"{len(summary.errors)} error(s)"

@@ -606,7 +606,7 @@ def magento_order(order: Order) -> dict[str, Any]:
     items: list[dict[str, Any]] = []
     for li in order.lines:
         price_ex = _ex(li.product.price, li.rate)
-        row = {
+        row: dict[str, Any] = {
             "item_id": li.id % 10_000_000,
             "order_id": order.id % 10_000_000,
             "sku": li.product.sku,

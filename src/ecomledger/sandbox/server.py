@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import base64
 import json
+import operator
 import re
 import threading
 import time
@@ -676,15 +677,8 @@ class SandboxServer:
                 continue
             bound = _parse_time(flt.get("value", ""))
             cond = flt.get("condition_type", "eq")
-            ops: dict[str, Callable[[datetime], bool]] = {
-                "gteq": lambda v, b=bound: v >= b,
-                "gt": lambda v, b=bound: v > b,
-                "lteq": lambda v, b=bound: v <= b,
-                "lt": lambda v, b=bound: v < b,
-                "eq": lambda v, b=bound: v == b,
-            }
-            test = ops.get(cond, ops["eq"])
-            rows = [o for o in rows if test(getattr(o, attr))]
+            compare = _COMPARE.get(cond, operator.eq)
+            rows = [o for o in rows if compare(getattr(o, attr), bound)]
         if q.get("searchCriteria[sortOrders][0][direction]", "ASC").upper() == "DESC":
             rows.reverse()
         total = len(rows)
@@ -999,6 +993,15 @@ class SandboxServer:
         )
 
 
+_COMPARE: dict[str, Callable[[Any, Any], Any]] = {
+    "gteq": operator.ge,
+    "gt": operator.gt,
+    "lteq": operator.le,
+    "lt": operator.lt,
+    "eq": operator.eq,
+}
+
+
 def _basic(headers: Mapping[str, str]) -> tuple[str, str] | None:
     value = headers.get("authorization", "")
     if not value.lower().startswith("basic "):
@@ -1036,6 +1039,7 @@ class _HTTPServer(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out as separate writes
     server: _HTTPServer
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -1085,18 +1089,21 @@ def serve(
     *,
     orders: int = 60,
     ready: Callable[[str], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> None:
     """Run the sandbox in the foreground until interrupted (``ecomledger sandbox``).
 
-    ``ready`` is called with the base URL once the port is bound.
+    ``ready`` is called with the base URL once the port is bound; setting ``stop`` (or
+    Ctrl-C) shuts the server down.
     """
     server = SandboxServer(seed=seed, orders=orders, host=host, port=port)
     server.start()
     if ready is not None:
         ready(server.url)
+    stop = stop or threading.Event()
     try:
-        while server._thread is not None and server._thread.is_alive():
-            server._thread.join(timeout=0.5)
+        while not stop.wait(0.2):
+            pass
     except KeyboardInterrupt:
         pass
     finally:

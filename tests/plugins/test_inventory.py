@@ -1,0 +1,233 @@
+"""Tests of ecomledger.plugins.inventory and ecomledger.stock through the real loader."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from beancount.core import data, realization
+
+from ecomledger.stock import stock_valuation
+
+FIFO = 'plugin "ecomledger.plugins.inventory"\n'
+CUMP = "plugin \"ecomledger.plugins.inventory\" \"{'method': 'CUMP'}\"\n"
+D = Decimal
+
+
+def purchase(day: str, qty: int, cost: str, sku: str = "TSHIRT-BLUE") -> str:
+    return f"""
+{day} * "Purchase"
+  Assets:Stock  {qty} {sku} {{{cost} EUR}}
+  Liabilities:Suppliers
+"""
+
+
+def sale(day: str, number: str, qty: int, sku: str = "TSHIRT-BLUE") -> str:
+    base = D(50) * qty
+    return f"""
+{day} * "Order"
+  invoice: "{number}"
+  Assets:Clearing:Stripe  {base * D("1.2")} EUR
+  Income:Sales:Goods:France  -{base} EUR
+    sku: "{sku}"
+    qty: {qty}
+    vat_rate: 20
+  Liabilities:VAT:Collected:FR:20  -{base * D("0.2")} EUR
+"""
+
+
+def refund(day: str, number: str, credits: str, qty: int, restock: bool = True) -> str:
+    base = D(50) * qty
+    flag = "TRUE" if restock else "FALSE"
+    return f"""
+{day} * "Return"
+  credit_note: "{number}"
+  credits: "{credits}"
+  Assets:Clearing:Stripe  -{base * D("1.2")} EUR
+  Income:Sales:Goods:France  {base} EUR
+    sku: "TSHIRT-BLUE"
+    qty: -{qty}
+    restock: {flag}
+    vat_rate: 20
+  Liabilities:VAT:Collected:FR:20  {base * D("0.2")} EUR
+"""
+
+
+def added(entry: data.Transaction) -> list[tuple[str, Decimal, Decimal | None]]:
+    return [
+        (p.account, p.units.number, p.cost.number if p.cost else None)
+        for p in entry.postings
+        if p.meta and "stock_move" in p.meta
+    ]
+
+
+def stock_balance(entries) -> dict:
+    real = realization.realize(entries)
+    inventory = realization.get(real, "Assets:Stock").balance
+    return {(pos.units.currency, pos.cost.number): pos.units.number for pos in inventory}
+
+
+def invoices(entries) -> dict[str, data.Transaction]:
+    return {
+        e.meta["invoice"]: e
+        for e in entries
+        if isinstance(e, data.Transaction) and "invoice" in e.meta
+    }
+
+
+def test_fifo_sale_spanning_two_lots(ledger):
+    body = (
+        purchase("2026-01-01", 3, "10.00")
+        + purchase("2026-01-02", 5, "12.00")
+        + sale("2026-01-05", "F-2026-000001", 4)
+    )
+    entries, errors, _ = ledger(FIFO, body)
+    assert errors == []
+    sold = invoices(entries)["F-2026-000001"]
+    assert added(sold) == [
+        ("Assets:Stock", D(-3), D("10.00")),
+        ("Assets:Stock", D(-1), D("12.00")),
+        ("Expenses:StockVariation", D("42.00"), None),
+    ]
+    # The reductions name the lots, so Beancount's own inventory reduces them exactly.
+    assert stock_balance(entries) == {("TSHIRT-BLUE", D("12.00")): D(4)}
+    assert stock_valuation(entries, datetime.date(2026, 1, 31), "FIFO") == {
+        "TSHIRT-BLUE": (D(4), D("48.00"))
+    }
+
+
+def test_oversell_names_sku_date_and_shortfall(ledger):
+    body = purchase("2026-01-01", 3, "10.00") + sale("2026-01-05", "F-2026-000001", 5)
+    entries, errors, _ = ledger(FIFO, body)
+    assert [e.message for e in errors] == [
+        "Oversell: 5 TSHIRT-BLUE sold on 2026-01-05 but only 3 in stock (shortfall 2)"
+    ]
+    assert errors[0].source["lineno"] > 0
+    assert added(invoices(entries)["F-2026-000001"])[-1] == (
+        "Expenses:StockVariation",
+        D("30.00"),
+        None,
+    )
+
+
+def test_sale_before_any_purchase_is_an_oversell(ledger):
+    body = sale("2026-01-01", "F-2026-000001", 1) + purchase("2026-01-02", 3, "10.00")
+    _, errors, _ = ledger(FIFO, body)
+    assert [e.message for e in errors] == [
+        "Oversell: 1 TSHIRT-BLUE sold on 2026-01-01 but only 0 in stock (shortfall 1)"
+    ]
+
+
+def test_unstocked_sku_is_ignored(ledger):
+    body = purchase("2026-01-01", 3, "10.00") + sale("2026-01-05", "F-2026-000001", 2, "EBOOK")
+    entries, errors, _ = ledger(FIFO, body)
+    assert errors == []
+    assert added(invoices(entries)["F-2026-000001"]) == []
+
+
+def test_cump_after_three_purchases_and_a_return(ledger):
+    body = (
+        purchase("2026-01-01", 10, "10.00")
+        + sale("2026-01-05", "F-2026-000001", 4)  # 4 at 10.00
+        + purchase("2026-01-10", 10, "12.00")  # 6 x 10 + 10 x 12 = 180 / 16 = 11.25
+        + sale("2026-01-15", "F-2026-000002", 6)  # 6 at 11.25 = 67.50
+        + purchase("2026-01-20", 5, "14.10")  # 112.50 + 70.50 = 183.00 / 15 = 12.20
+        + refund("2026-01-25", "AV-2026-000001", "F-2026-000002", 2)  # back at 11.25
+        + sale("2026-01-28", "F-2026-000003", 3)  # 205.50 / 17 = 12.0882
+    )
+    entries, errors, _ = ledger(CUMP, body)
+    assert errors == []
+    sold = invoices(entries)
+    assert added(sold["F-2026-000001"])[-1] == ("Expenses:StockVariation", D("40.00"), None)
+    assert added(sold["F-2026-000002"]) == [
+        ("Assets:Stock", D(-6), D("11.2500")),
+        ("Expenses:StockVariation", D("67.5000"), None),
+    ]
+    returned = next(e for e in entries if e.meta.get("credit_note") == "AV-2026-000001")
+    assert added(returned) == [
+        ("Assets:Stock", D(2), D("11.2500")),
+        ("Expenses:StockVariation", D("-22.5000"), None),
+    ]
+    assert added(sold["F-2026-000003"]) == [
+        ("Assets:Stock", D(-3), D("12.0882")),
+        ("Expenses:StockVariation", D("36.2646"), None),
+    ]
+    valuation = stock_valuation(entries, datetime.date(2026, 1, 31), "CUMP")
+    assert valuation == {"TSHIRT-BLUE": (D(14), D("169.2354"))}
+    # Same answer from the raw entries (no plugin) and at an earlier date.
+    raw, _, _ = ledger("", body)
+    assert stock_valuation(raw, datetime.date(2026, 1, 31), "CUMP") == valuation
+    assert stock_valuation(raw, datetime.date(2026, 1, 20), "CUMP") == {
+        "TSHIRT-BLUE": (D(15), D("183.0000"))
+    }
+    # The ledger's own Assets:Stock value agrees with the valuation.
+    inventory = realization.get(realization.realize(entries), "Assets:Stock").balance
+    total = sum(pos.units.number * pos.cost.number for pos in inventory)
+    assert total == D("169.2354")
+
+
+def test_fifo_return_restocks_at_the_cost_it_left_at(ledger):
+    body = (
+        purchase("2026-01-01", 2, "10.00")
+        + purchase("2026-01-02", 2, "12.00")
+        + sale("2026-01-05", "F-2026-000001", 3)  # 2 x 10 + 1 x 12
+        + refund("2026-01-06", "AV-2026-000001", "F-2026-000001", 2)  # 1 x 12, 1 x 10
+        + refund("2026-01-07", "AV-2026-000002", "F-2026-000001", 1, restock=False)
+    )
+    entries, errors, _ = ledger(FIFO, body)
+    assert errors == []
+    returned = next(e for e in entries if e.meta.get("credit_note") == "AV-2026-000001")
+    assert added(returned) == [
+        ("Assets:Stock", D(1), D("12.00")),
+        ("Assets:Stock", D(1), D("10.00")),
+        ("Expenses:StockVariation", D("-22.00"), None),
+    ]
+    kept = next(e for e in entries if e.meta.get("credit_note") == "AV-2026-000002")
+    assert added(kept) == []
+    assert stock_valuation(entries, datetime.date(2026, 1, 31), "FIFO") == {
+        "TSHIRT-BLUE": (D(3), D("34.00"))
+    }
+
+
+def test_per_sku_override_and_bad_method(ledger):
+    plugin = (
+        "plugin \"ecomledger.plugins.inventory\" \"{'method': 'FIFO', "
+        "'skus': {'MUG': 'CUMP', 'CAP': 'LIFO'}}\"\n"
+    )
+    body = (
+        purchase("2026-01-01", 1, "4.00", "MUG")
+        + purchase("2026-01-02", 1, "6.00", "MUG")
+        + sale("2026-01-05", "F-2026-000001", 1, "MUG")
+    )
+    entries, errors, _ = ledger(plugin, body)
+    assert [e.message for e in errors] == [
+        "Unknown stock method 'LIFO' for SKU CAP in ecomledger.plugins.inventory"
+    ]
+    assert added(invoices(entries)["F-2026-000001"])[0] == ("Assets:Stock", D(-1), D("5.0000"))
+
+
+def test_summary_entry_with_several_skus(ledger):
+    body = (
+        purchase("2026-01-01", 5, "10.00")
+        + purchase("2026-01-01", 5, "3.00", "MUG")
+        + """
+2026-01-05 * "Daily summary"
+  invoice_range: "F-2026-000001..F-2026-000003"
+  Assets:Clearing:Stripe  240.00 EUR
+  Income:Sales:Goods:France  -150.00 EUR
+    sku: "TSHIRT-BLUE"
+    qty: 3
+    vat_rate: 20
+  Income:Sales:Goods:France  -50.00 EUR
+    sku: "MUG"
+    qty: 2
+    vat_rate: 20
+  Liabilities:VAT:Collected:FR:20  -40.00 EUR
+"""
+    )
+    entries, errors, _ = ledger(FIFO, body)
+    assert errors == []
+    assert stock_valuation(entries, datetime.date(2026, 1, 5), "FIFO") == {
+        "MUG": (D(3), D("9.00")),
+        "TSHIRT-BLUE": (D(2), D("20.00")),
+    }
