@@ -102,3 +102,17 @@ def test_demo_runs_end_to_end_and_a_second_run_adds_nothing(cli, tmp_path: Path)
     assert second.code == 0, second.out + second.err
     assert ", 0 entries added" in second.out
     assert snapshot(books / "ledger") == before
+
+
+def test_demo_books_are_what_init_creates(tmp_path: Path) -> None:
+    """The demo's scaffolding files stay in step with `ecomledger init`."""
+    from ecomledger.scaffold import PLUGINS, accounts_beancount, main_beancount
+
+    from .conftest import EXAMPLES
+
+    main = (EXAMPLES / "main.beancount").read_text(encoding="utf-8")
+    assert main == main_beancount("Demo Boutique SAS", "EUR", PLUGINS)
+    import datetime as dt
+
+    accounts = (EXAMPLES / "accounts.beancount").read_text(encoding="utf-8")
+    assert accounts.startswith(accounts_beancount(dt.date(2026, 1, 1), "EUR"))

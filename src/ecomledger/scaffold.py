@@ -59,7 +59,9 @@ def accounts_beancount(start: dt.date, currency: str) -> str:
     """Return the chart of accounts, every account with its PCG number."""
     out = [";; Chart of accounts (PCG). ecomledger appends accounts it needs below.", ""]
     for item in CHART:
-        out.append(f"{start.isoformat()} open {item.account} {currency}")
+        # Stock holds one commodity per SKU, at cost: no currency constraint there.
+        constraint = "" if item.account == "Assets:Stock" else f" {currency}"
+        out.append(f"{start.isoformat()} open {item.account}{constraint}")
         out.append(f'  pcg: "{item.pcg}"')
         out.append(f'  label: "{item.label}"')
     return "\n".join(out) + "\n"
