@@ -139,3 +139,51 @@ def test_two_runs_cannot_write_the_same_books(demo_books: Path) -> None:
     ):
         import_files(demo_books, config, [demo_books / ORDERS])
     import_files(demo_books, config, [demo_books / ORDERS])  # released afterwards
+
+
+def test_rendered_entries_read_back_identically() -> None:
+    import datetime as dt
+    from decimal import Decimal
+
+    from beancount.core import data
+    from beancount.core.amount import Amount
+    from beancount.parser import parser
+
+    meta = {
+        "filename": "x",
+        "lineno": 1,
+        "note": 'a "quoted" \\ text',
+        "when": dt.date(2026, 1, 2),
+        "ok": True,
+        "rate": Decimal("5.5"),
+    }
+    txn = data.Transaction(
+        meta,
+        dt.date(2026, 1, 3),
+        "!",
+        'Café "Le Zinc"',
+        "Lunch",
+        frozenset({"food"}),
+        frozenset(),
+        [
+            data.Posting(
+                "Assets:Bank:Qonto",
+                Amount(Decimal("-12.50"), "EUR"),
+                None,
+                None,
+                None,
+                {"qty": Decimal("2")},
+            ),
+            data.Posting("Expenses:Meals", Amount(Decimal("12.50"), "EUR"), None, None, None, None),
+        ],
+    )
+    text = ledger.render([txn])
+    parsed, errors, _ = parser.parse_string(text)
+    assert errors == []
+    back = parsed[0]
+    assert back.payee == txn.payee and back.flag == "!" and back.tags == {"food"}
+    assert {k: back.meta[k] for k in ("note", "when", "ok", "rate")} == {
+        k: meta[k] for k in ("note", "when", "ok", "rate")
+    }
+    assert back.postings[0].meta["qty"] == Decimal("2")
+    assert [p.units for p in back.postings] == [p.units for p in txn.postings]

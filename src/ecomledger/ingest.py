@@ -11,9 +11,11 @@ Any bad input stops the run before the first write, so the books stay byte-ident
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -145,7 +147,7 @@ def import_files(
     """Import ``files`` into the books; see the module docstring for the steps."""
     importers = all_importers(config)
     result = ImportResult(files=list(files))
-    with ledger.books_lock(books):
+    with ledger.books_lock(books), _no_gc():
         index = ledger.scan(books)
         booked: list[tuple[beangulp.Importer, Path, list[data.Directive]]] = []
         for path in files:
@@ -180,6 +182,23 @@ def import_files(
             for importer, path, _ in booked:
                 _archive(books, importer, path)
     return result
+
+
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many small objects.
+
+    An import allocates millions of short-lived objects and no reference cycles of note;
+    with the collector on, its full passes over a growing heap cost more than the import
+    itself on 100,000 orders.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 _HEADER = ";; Written by ecomledger import: append-only; edit by hand with care.\n"
@@ -290,10 +309,16 @@ def _plan(
     books: Path, config: Config, entries: list[data.Directive]
 ) -> dict[Path, list[data.Directive]]:
     plan: dict[Path, list[data.Directive]] = {}
+    files: dict[tuple[int, str], list[data.Directive]] = {}
+    years: dict[dt.date, int] = {}
     for entry in entries:
         source = str((entry.meta or {}).get("source") or _balance_source(entry))
-        year = config.company.fiscal_year(entry.date)
-        plan.setdefault(ledger.ledger_file(books, year, source), []).append(entry)
+        year = years.get(entry.date)
+        if year is None:
+            year = years[entry.date] = config.company.fiscal_year(entry.date)
+        files.setdefault((year, source), []).append(entry)
+    for (year, source), items in files.items():
+        plan[ledger.ledger_file(books, year, source)] = items
     return plan
 
 
