@@ -161,6 +161,7 @@ class Shop(_Model):
     secret_env: str = ""
     processor: str = ""  # the configured processor that takes this shop's payments
     clearing_account: str = ""
+    options: dict[str, str | int | list[str]] = {}  # client extras: page_size, site_id...
 
     @field_validator("token_env", "key_env", "secret_env")
     @classmethod
@@ -182,6 +183,8 @@ class Processor(_Model):
     fees_account: str
     country: str = "FR"  # where it is established (EU fees are reverse-charged)
     token_env: str = ""
+    url: str = ""  # API base URL for processors that are fetched (Stripe)
+    options: dict[str, str | int | list[str]] = {}
     gateways: tuple[str, ...] = ()  # order gateway names it handles
 
     @field_validator("account", "fees_account")

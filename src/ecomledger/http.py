@@ -32,6 +32,8 @@ from typing import Any
 
 import httpx
 
+from ecomledger.errors import UserError
+
 __all__ = [
     "FetchError",
     "Http",
@@ -54,7 +56,7 @@ RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 _CALL_LIMIT_HEADER = "X-Shopify-Shop-Api-Call-Limit"
 
 
-class FetchError(Exception):
+class FetchError(UserError):
     """A fetch gave up; the message is one sentence saying what failed and what to do.
 
     Attributes:

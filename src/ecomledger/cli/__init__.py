@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from ecomledger import __version__
-from ecomledger.cli import check, demo, ingest, init, reconcile, rules
+from ecomledger.cli import check, demo, fetch, ingest, init, reconcile, rules
 from ecomledger.cli._common import State, err_console
 from ecomledger.errors import UserError
 
@@ -54,7 +54,7 @@ def root(
     ctx.obj = State(books_option=books)
 
 
-for module in (init, ingest, check, reconcile, demo):
+for module in (init, fetch, ingest, check, reconcile, demo):
     app.add_typer(module.app)
 app.add_typer(rules.app, name="rules")
 
