@@ -11,6 +11,7 @@ is a duplicate). Prints orders per second and the peak resident memory. Target: 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import resource
 import shutil
@@ -36,8 +37,8 @@ def generate(count: int) -> list[dict[str, object]]:
         order = json.loads(json.dumps(paid[n % len(paid)]))
         order["id"] = 1_000_000 + n
         order["name"] = f"#{100000 + n}"
-        day = 1 + (n * 365 // count)
-        order["processed_at"] = f"2026-{1 + (day - 1) // 31 % 12:02d}-{1 + (day - 1) % 28:02d}T10:00:00+01:00"
+        day = dt.date(2026, 1, 1) + dt.timedelta(days=n * 365 // count)
+        order["processed_at"] = f"{day.isoformat()}T10:00:00+01:00"
         for refund in order.get("refunds", []):
             refund["id"] = 5_000_000 + n
             refund["order_id"] = order["id"]
@@ -54,8 +55,10 @@ def main() -> None:
         item.unlink()
     payload = books / "orders.json"
     t0 = time.perf_counter()
-    payload.write_text(json.dumps(envelope("orders", [{"orders": generate(count)}])), encoding="utf-8")
-    print(f"generated {count} orders ({payload.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t0:.1f} s")
+    orders = envelope("orders", [{"orders": generate(count)}])
+    payload.write_text(json.dumps(orders), encoding="utf-8")
+    size = payload.stat().st_size / 1e6
+    print(f"generated {count} orders ({size:.1f} MB) in {time.perf_counter() - t0:.1f} s")
     config = load_config(books / "ecomledger.toml")
     t0 = time.perf_counter()
     result = import_files(books, config, [payload], archive=False)
@@ -64,8 +67,12 @@ def main() -> None:
     again = import_files(books, config, [payload], archive=False)
     second = time.perf_counter() - t0
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"first import : {len(result.added)} entries in {first:.1f} s = {count / first:,.0f} orders/s")
-    print(f"re-import    : {again.duplicates} duplicates in {second:.1f} s = {count / second:,.0f} orders/s")
+    print(
+        f"first import : {len(result.added)} entries in {first:.1f} s ({count / first:,.0f} orders/s)"
+    )
+    print(
+        f"re-import    : {again.duplicates} duplicates in {second:.1f} s ({count / second:,.0f} orders/s)"
+    )
     print(f"peak memory  : {peak_mb:,.0f} MB (resident)")
     shutil.rmtree(work)
 

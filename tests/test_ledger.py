@@ -124,7 +124,10 @@ def test_a_conflicting_re_import_is_refused_naming_both_locations(demo_books: Pa
 def test_garbage_json_is_refused_and_the_books_are_untouched(demo_books: Path) -> None:
     config = load_config(demo_books / "ecomledger.toml")
     broken = demo_books / "inbox" / "truncated.json"
-    broken.write_text('{"platform": "shopify", "pages": [{"orders": [{"id": 1', encoding="utf-8")
+    broken.write_text(
+        '{"format": "ecomledger.fetch/1", "platform": "shopify", "pages": [{"orders": [{"id": 1',
+        encoding="utf-8",
+    )
     before = snapshot(demo_books)
     with pytest.raises(InputError, match=r"truncated.json:1: is not valid JSON"):
         import_files(demo_books, config, [broken])

@@ -190,8 +190,8 @@ ORDERS = [
                         "line_item_id": 7,
                         "quantity": 1,
                         "restock_type": "return",
-                        "subtotal": "12.50",
-                        "subtotal_set": money("12.50"),
+                        "subtotal": "15.00",
+                        "subtotal_set": money("15.00"),
                         "total_tax": "2.50",
                         "total_tax_set": money("2.50"),
                         "line_item": item(
@@ -361,16 +361,31 @@ PAYOUTS = {
 }
 
 
-def envelope(kind: str, pages: list) -> dict[str, object]:
+def envelope(kind: str, pages: list, related: dict | None = None) -> dict[str, object]:
+    """The envelope ``ecomledger fetch`` writes (see ecomledger.fetch)."""
+    count = sum(len(p.get("orders") or p.get("payouts") or []) for p in pages)
     return {
+        "format": "ecomledger.fetch/1",
         "platform": "shopify",
         "shop": "demo-shop",
         "kind": kind,
         "fetched_at": "2026-03-31T20:00:00Z",
         "since": None,
         "until": "2026-03-31T00:00:00Z",
+        "cursor": "2026-03-31T00:00:00Z",
+        "count": count,
         "pages": pages,
+        "related": related or {},
     }
+
+
+def payouts_envelope() -> dict[str, object]:
+    """Payouts as pages, their balance transactions under related, as the fetch saves them."""
+    by_payout: dict[str, list[dict[str, object]]] = {}
+    for txn in PAYOUTS["transactions"]:
+        by_payout.setdefault(str(txn["payout_id"]), []).append(txn)
+    related = {"balance_transactions": {k: [{"transactions": v}] for k, v in by_payout.items()}}
+    return envelope("payouts", [{"payouts": PAYOUTS["payouts"]}], related)
 
 
 def main() -> None:
@@ -379,7 +394,7 @@ def main() -> None:
         json.dumps(envelope("orders", [{"orders": ORDERS}]), indent=1) + "\n", encoding="utf-8"
     )
     (OUT / "shopify-payouts.json").write_text(
-        json.dumps(envelope("payouts", [PAYOUTS]), indent=1) + "\n", encoding="utf-8"
+        json.dumps(payouts_envelope(), indent=1) + "\n", encoding="utf-8"
     )
 
 

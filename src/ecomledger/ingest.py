@@ -124,13 +124,25 @@ def identify(importers: Sequence[beangulp.Importer], path: Path) -> beangulp.Imp
     for importer in importers:
         if importer.identify(str(path)):
             return importer
-    tried = ", ".join(importer.name for importer in importers) or "none configured"
+    tried = "; ".join(_why_not(importer, path) for importer in importers) or "none configured"
     raise InputError(
         str(path),
         0,
         f"no configured importer recognises this file (tried: {tried}); check that its "
         "shop or bank is in ecomledger.toml and that the file is an unmodified export",
     )
+
+
+def _why_not(importer: beangulp.Importer, path: Path) -> str:
+    """``name`` and, for bank formats, why the file is not theirs."""
+    sniff = getattr(importer, "sniff", None)
+    if sniff is None:
+        return str(importer.name)
+    try:
+        reason = str(sniff(str(path)).reason)
+    except Exception:  # a sniffer must never hide the real error
+        reason = ""
+    return f"{importer.name} ({reason})" if reason else str(importer.name)
 
 
 def inbox_files(books: Path) -> list[Path]:

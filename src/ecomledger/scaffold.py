@@ -51,6 +51,10 @@ def main_beancount(company: str, currency: str, plugins: tuple[str, ...]) -> str
         'include "accounts.beancount"',
         'include "ledger/*/*.beancount"',
         "",
+        ";; Fava: the import page uses the same importers as 'ecomledger import'.",
+        '2000-01-01 custom "fava-option" "import-config" "import.py"',
+        '2000-01-01 custom "fava-option" "import-dirs" "inbox"',
+        "",
     ]
     return "\n".join(lines)
 
@@ -112,6 +116,7 @@ def init_books(
         "main.beancount": main_beancount(company_name, currency, available_plugins()),
         "accounts.beancount": accounts_beancount(start, currency),
         "rules.toml": _template("rules.toml"),
+        "import.py": _template("import.py"),
         ".gitignore": _template("gitignore"),
         f"ledger/{year}/manual.beancount": (
             f";; Entries for fiscal year {year} written by hand (opening balances, "

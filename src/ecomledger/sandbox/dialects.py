@@ -440,7 +440,10 @@ def woo_order(order: Order) -> dict[str, Any]:
             else [],
             "sku": li.product.sku,
             "price": (tot / li.quantity).normalize(),  # a JSON number, as WooCommerce sends
-            "meta_data": [],
+            # gift cards are a product type (WooCommerce Gift Cards marks the line)
+            "meta_data": [{"id": li.id % 100_000, "key": "_gift_card", "value": "yes"}]
+            if li.product.gift_card
+            else [],
         }
 
     return {
@@ -611,7 +614,11 @@ def magento_order(order: Order) -> dict[str, Any]:
             "order_id": order.id % 10_000_000,
             "sku": li.product.sku,
             "name": li.product.title,
-            "product_type": "configurable" if li.product.sku.startswith("MUG") else "simple",
+            "product_type": "giftcard"
+            if li.product.gift_card
+            else "configurable"
+            if li.product.sku.startswith("MUG")
+            else "simple",
             "qty_ordered": Decimal(li.quantity),
             "qty_refunded": Decimal(
                 sum(rl.quantity for r in order.refunds for rl in r.lines if rl.line is li)
@@ -766,6 +773,10 @@ def bigcommerce_order(order: Order, base: str) -> dict[str, Any]:
             "country": order.country.name,
             "country_iso2": cust.country,
             "email": cust.email,
+            # checkout form fields: where a BigCommerce store collects the buyer's VAT number
+            "form_fields": [{"name": "VAT number", "value": cust.vat_number}]
+            if cust.vat_number
+            else [],
         },
         "products": {
             "url": f"{base}/v2/orders/{oid}/products",
@@ -882,6 +893,7 @@ def square_order(order: Order, location_id: str) -> dict[str, Any]:
             {
                 "uid": f"li-{li.id}",
                 "catalog_object_id": f"VAR{li.product.variant_id}",
+                "item_type": "GIFT_CARD" if li.product.gift_card else "ITEM",
                 "name": li.product.title,
                 "quantity": str(li.quantity),
                 "base_price_money": _sq_money(li.product.price),
@@ -924,6 +936,28 @@ def square_order(order: Order, location_id: str) -> dict[str, Any]:
         "reference_id": str(order.number),
         "source": {"name": "Online Store"},
         "customer_id": f"C{order.customer.id}",
+        # the shipment's recipient is the only address a Square order carries; the VAT
+        # number of a business buyer rides in the order's metadata
+        "fulfillments": [
+            {
+                "uid": f"ful-{order.id}",
+                "type": "SHIPMENT",
+                "state": "COMPLETED",
+                "shipment_details": {
+                    "recipient": {
+                        "display_name": order.customer.company
+                        or f"{order.customer.first_name} {order.customer.last_name}",
+                        "email_address": order.customer.email,
+                        "address": {
+                            "locality": order.customer.city,
+                            "postal_code": order.customer.zip,
+                            "country": order.customer.country,
+                        },
+                    }
+                },
+            }
+        ],
+        "metadata": {"vat_number": order.customer.vat_number} if order.customer.vat_number else {},
         "state": "CANCELED" if order.financial_status == "voided" else "COMPLETED",
         "version": 1 + len(order.refunds),
         "created_at": _iso_ms(order.created_at),
@@ -1044,6 +1078,7 @@ def wix_order(order: Order) -> dict[str, Any]:
                 "id": _token("wixli", li.id)[:24],
                 "productName": {"original": li.product.title},
                 "catalogReference": {"catalogItemId": str(li.product.id)},
+                "itemType": {"preset": "GIFT_CARD" if li.product.gift_card else "PHYSICAL"},
                 "physicalProperties": {
                     "sku": li.product.sku,
                     "shippable": not li.product.gift_card,
