@@ -67,9 +67,10 @@ def main() -> None:
     again = import_files(books, config, [payload], archive=False)
     second = time.perf_counter() - t0
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"first import: {len(result.added)} entries, {first:.1f} s, {count / first:,.0f} orders/s")
-    print(f"re-import: {again.duplicates} duplicates, {second:.1f} s, {count / second:,.0f} orders/s")
-    print(f"peak memory  : {peak_mb:,.0f} MB (resident)")
+    added = len(result.added)
+    print(f"first import: {added} entries, {first:.1f} s, {count / first:,.0f} orders/s")
+    print(f"re-import: {again.duplicates} dupes, {second:.1f} s, {count / second:,.0f} orders/s")
+    print(f"peak memory: {peak_mb:,.0f} MB (resident)")
     shutil.rmtree(work)
 
 
