@@ -20,6 +20,7 @@ Choices:
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -63,8 +64,6 @@ class _Layout:
     note: str
     method: str
     iban: str
-    debit: str = ""
-    credit: str = ""
 
 
 ENGLISH = _Layout(
@@ -97,8 +96,6 @@ FRENCH = _Layout(
     note="Note",
     method="Moyen de paiement",
     iban="IBAN de la contrepartie",
-    debit="Débit",
-    credit="Crédit",
 )
 
 
@@ -125,25 +122,29 @@ class Importer(BankImporter):
         return Sniff(True)
 
     def parse(self, filepath: str) -> Statement:
-        """Read the export; refuses a row whose width differs from the header's."""
+        """Read the export; refuses a row whose width differs from the header's.
+
+        Rows are streamed (only the first 200 are buffered, to detect the decimal mark),
+        so a 100,000-row export is never held twice in memory.
+        """
         text = read_text(filepath).text
         separator = detect_separator(first_line(text))
-        rows = list(iter_csv(text, separator))
-        if not rows or (layout := _layout_of(rows[0].fields)) is None:
+        rows = iter_csv(text, separator)
+        first = next(rows, None)
+        if first is None or (layout := _layout_of(first.fields)) is None:
             raise InputError(filepath, 1, "is not a Qonto export: its header is not Qonto's")
-        header = rows[0].fields
-        col = column_index(header)
-        body = rows[1:]
-        for row in body:
-            check_width(filepath, row.lineno, row.fields, len(header))
+        width = len(first.fields)
+        col = column_index(first.fields)
+        head = list(itertools.islice(rows, 200))
         mark = detect_decimal_mark(
-            [r.fields[col[layout.amount]] for r in body[:200]],
+            [r.fields[col[layout.amount]] for r in head if len(r.fields) == width],
             default="," if separator == ";" else ".",
         )
         statement = Statement()
         lines: list[BankLine] = []
         skipped: list[str] = []
-        for row in body:
+        for row in itertools.chain(head, rows):
+            check_width(filepath, row.lineno, row.fields, width)
             status = row.fields[col[layout.status]].strip()
             if status.lower() not in layout.settled:
                 skipped.append(f"{row.lineno} ({status or 'no status'})")

@@ -26,6 +26,7 @@ receivable is the source's total. What the lines do not explain goes to
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -131,7 +132,12 @@ def booking_date(moment: dt.datetime, timezone: str) -> dt.date:
     """Return the date of ``moment`` in ``timezone`` (23:30 UTC is tomorrow in Paris)."""
     if moment.tzinfo is None:
         raise ValueError(f"{moment.isoformat()} has no time zone; booking needs one")
-    return moment.astimezone(ZoneInfo(timezone)).date()
+    return moment.astimezone(_zone(timezone)).date()
+
+
+@functools.lru_cache(maxsize=16)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
 
 
 def market(customer_country: str, vat_number: str, home_country: str = "FR") -> str:
@@ -144,6 +150,7 @@ def market(customer_country: str, vat_number: str, home_country: str = "FR") -> 
     return "Export"
 
 
+@functools.lru_cache(maxsize=512)
 def vat_account(country: str, rate: Decimal) -> str:
     """Return the output-VAT account for a taxing country and rate."""
     return f"Liabilities:VAT:Collected:{country.upper()}:{rate_component(rate)}"

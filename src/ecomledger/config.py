@@ -178,7 +178,7 @@ class Processor(_Model):
     """A payment processor or marketplace balance that pays out to a bank."""
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
-    kind: Literal["shopify_payments", "stripe", "paypal", "sumup", "amazon", "other"]
+    kind: Literal["shopify_payments", "stripe", "paypal", "sumup", "amazon", "ebay", "other"]
     account: str
     fees_account: str
     country: str = "FR"  # where it is established (EU fees are reverse-charged)
@@ -186,6 +186,9 @@ class Processor(_Model):
     url: str = ""  # API base URL for processors that are fetched (Stripe)
     options: dict[str, str | int | list[str]] = {}
     gateways: tuple[str, ...] = ()  # order gateway names it handles
+    # Whether the shops' orders already book its sales (then its statements book only fees
+    # and payouts); default: true when a shop names this processor.
+    sales_from_orders: bool | None = None
 
     @field_validator("account", "fees_account")
     @classmethod

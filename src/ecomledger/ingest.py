@@ -50,14 +50,13 @@ class ImportResult:
 
 def order_importer(config: Config, shop: Shop) -> OrderImporter:
     """Build the importer of ``shop`` from the configuration."""
-    from ecomledger.importers import shopify
+    from ecomledger.importers.platforms import ORDER_IMPORTERS
 
-    classes: dict[str, type[OrderImporter]] = {"shopify": shopify.Importer}
-    cls = classes.get(shop.platform)
+    cls = ORDER_IMPORTERS.get(shop.platform)
     if cls is None:
         raise UserError(
             f"ecomledger.toml: shop {shop.name!r} uses platform {shop.platform!r}, which has "
-            f"no importer yet; supported: {', '.join(sorted(classes))}"
+            f"no importer yet; supported: {', '.join(sorted(ORDER_IMPORTERS))}"
         )
     processor = config.processor(shop.processor) if shop.processor else None
     clearing = shop.clearing_account or (
@@ -114,9 +113,68 @@ def bank_importers(config: Config) -> list[beangulp.Importer]:
     return importers
 
 
+def processor_importers(config: Config) -> list[beangulp.Importer]:
+    """Statement importers of the processors and marketplaces (PayPal, Stripe CSV, SumUp,
+    Amazon settlements, eBay), and the Shopify CSV export of each Shopify shop."""
+    from ecomledger.importers import processors
+    from ecomledger.importers.platforms import PROCESSOR_IMPORTERS
+
+    importers: list[beangulp.Importer] = []
+    for processor in config.processors:
+        api = PROCESSOR_IMPORTERS.get(processor.kind)
+        if api is not None:  # payloads that `ecomledger fetch` saves (Stripe JSON)
+            sale = SaleContext(
+                shop=processor.name,
+                channel=processor.kind,
+                clearing_account=processor.account,
+                timezone=config.company.timezone,
+                home_country=config.company.country,
+            )
+            payout = PayoutContext(processor.name, processor.account, processor.fees_account)
+            importers.append(api(sale, payout))
+        if processor.kind not in processors.PROCESSOR_FORMATS:
+            continue
+        from_orders = processor.sales_from_orders
+        if from_orders is None:
+            from_orders = any(shop.processor == processor.name for shop in config.shops)
+        options: dict[str, object] = {}
+        if processor.kind == "amazon":  # commissions invoiced from Luxembourg: reverse charge
+            options["supplier_country"] = processor.country
+        importers.append(
+            processors.build(
+                processor.kind,
+                processor.name,
+                processor.account,
+                processor.fees_account,
+                config.company.currency,
+                from_orders,
+                config.company.timezone,
+                **options,
+            )
+        )
+    for shop in config.shops:
+        if shop.platform == "shopify":
+            importer = order_importer(config, shop)
+            importers.append(
+                processors.build(
+                    "shopify_csv",
+                    shop.name,
+                    importer.sale.clearing_account,
+                    importer.payouts.fees_account,
+                    config.company.currency,
+                    timezone=config.company.timezone,
+                )
+            )
+    return importers
+
+
 def all_importers(config: Config) -> list[beangulp.Importer]:
-    """Every importer the configuration asks for, shops first, then banks."""
-    return [order_importer(config, shop) for shop in config.shops] + bank_importers(config)
+    """Every importer the configuration asks for: shops, processors, then banks."""
+    return (
+        [order_importer(config, shop) for shop in config.shops]
+        + processor_importers(config)
+        + bank_importers(config)
+    )
 
 
 def identify(importers: Sequence[beangulp.Importer], path: Path) -> beangulp.Importer:

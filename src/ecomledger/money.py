@@ -7,6 +7,7 @@ locale-formatted amount (``1 234,56``, ``"104,13"``, ``-1.234,56``) and how to r
 
 from __future__ import annotations
 
+import functools
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -26,6 +27,7 @@ def exponent(currency: str) -> int:
     return _EXPONENTS.get(currency.upper(), 2)
 
 
+@functools.lru_cache(maxsize=64)
 def quantum(currency: str) -> Decimal:
     """Return the smallest unit of ``currency`` as a Decimal (``0.01`` for EUR)."""
     return Decimal(1).scaleb(-exponent(currency))

@@ -59,13 +59,17 @@ def main_beancount(company: str, currency: str, plugins: tuple[str, ...]) -> str
     return "\n".join(lines)
 
 
-def accounts_beancount(start: dt.date, currency: str) -> str:
+#: The chart is opened early so that history from before the books were created imports.
+CHART_OPENED = dt.date(2000, 1, 1)
+
+
+def accounts_beancount(start: dt.date = CHART_OPENED) -> str:
     """Return the chart of accounts, every account with its PCG number."""
     out = [";; Chart of accounts (PCG). ecomledger appends accounts it needs below.", ""]
+    # No currency constraints: processors and banks hold foreign currencies (a CHF PayPal
+    # balance moves through Assets:Transfers), and stock holds one commodity per SKU.
     for item in CHART:
-        # Stock holds one commodity per SKU, at cost: no currency constraint there.
-        constraint = "" if item.account == "Assets:Stock" else f" {currency}"
-        out.append(f"{start.isoformat()} open {item.account}{constraint}")
+        out.append(f"{start.isoformat()} open {item.account}")
         out.append(f'  pcg: "{item.pcg}"')
         out.append(f'  label: "{item.label}"')
     return "\n".join(out) + "\n"
@@ -103,7 +107,6 @@ def init_books(
             f"{target}: already holds books ({', '.join(existing)}); ecomledger init never "
             "overwrites them: choose an empty folder"
         )
-    start = dt.date(year, 1, 1)
     files = {
         "ecomledger.toml": _template("ecomledger.toml").format(
             company_name=company_name,
@@ -114,7 +117,7 @@ def init_books(
             city=city,
         ),
         "main.beancount": main_beancount(company_name, currency, available_plugins()),
-        "accounts.beancount": accounts_beancount(start, currency),
+        "accounts.beancount": accounts_beancount(),
         "rules.toml": _template("rules.toml"),
         "import.py": _template("import.py"),
         ".gitignore": _template("gitignore"),

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 

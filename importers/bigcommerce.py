@@ -1,0 +1,205 @@
+"""BigCommerce Orders v2 (``GET /v2/orders`` and its sub-resources) saved as JSON.
+
+An order's lines, shipping addresses and coupons are separate resources; ``ecomledger
+fetch`` saves them under ``related`` (``products``, ``shipping_addresses``, ``coupons``, per
+order id, each a list of response bodies). Money: strings with four decimals in
+``_ex_tax``/``_inc_tax``/``_tax`` triplets; a product's ``total_inc_tax`` is before its
+``applied_discounts``, and its ``total_tax`` is the VAT of that pre-discount amount, so the
+line's VAT after discounts is left to booking (at the rate its own triplet implies).
+``gift_certificate_amount`` was paid with gift certificates sold earlier.
+
+Dates are RFC 2822 (``Fri, 12 Oct 2018 19:06:23 +0000``). Refunds are summed up in
+``refunded_amount``: one credit note per order, dated at its last modification, split pro
+rata (the v3 refunds API that itemises them is not fetched).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from ecomledger.errors import InputError
+from ecomledger.importers._orders import OrderImporter, Records
+from ecomledger.importers.shopify import (
+    dec,
+    first_item,
+    identify_payload,
+    implied_rate,
+    latest_by_id,
+    load_json,
+    pages_of,
+    refund_from_total,
+    tax_country,
+    unit_and_discount,
+)
+from ecomledger.model import Customer, Order, OrderLine, OrderStatus, Refund, ShippingLine
+from ecomledger.money import ZERO
+
+#: status_id: 2 shipped, 3 partially shipped, 4 refunded, 8 awaiting pickup, 9 awaiting
+#: shipment, 10 completed, 11 awaiting fulfillment, 14 partially refunded.
+PAID = frozenset({2, 3, 4, 8, 9, 10, 11, 14})
+CANCELLED = frozenset({5, 6})  # cancelled, declined
+VAT_FIELDS = ("vat number", "vat", "vat id", "tva", "vat_number")
+
+Related = dict[str, dict[str, list[Any]]]
+
+
+def _rfc2822(value: Any, where: str, field: str) -> dt.datetime:
+    try:
+        moment = parsedate_to_datetime(str(value))
+    except (TypeError, ValueError) as exc:
+        raise InputError(where, 0, f"{field} {value!r} is not an RFC 2822 date") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _sub(related: Related, name: str, order_id: str) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for body in (related.get(name) or {}).get(order_id) or []:
+        rows.extend(r for r in body or [] if isinstance(r, dict))
+    return rows
+
+
+def _lines(products: list[dict[str, Any]], country: str, moment: dt.datetime) -> list[OrderLine]:
+    lines = []
+    for item in products:
+        quantity = dec(item.get("quantity"))
+        gross = dec(item.get("total_inc_tax"))
+        discount = sum((dec(d.get("amount")) for d in item.get("applied_discounts") or []), ZERO)
+        unit, rest = unit_and_discount(quantity, gross, gross - discount)
+        price = dec(item.get("price_inc_tax"))
+        lines.append(
+            OrderLine(
+                sku=str(item.get("sku") or ""),
+                description=str(item.get("name") or ""),
+                quantity=quantity,
+                unit_price=unit,
+                vat_rate=implied_rate(price, dec(item.get("price_tax")), country, moment),
+                discount=rest,
+                gift_card=item.get("type") == "giftcertificate",
+                line_id=str(item.get("id", "")),
+            )
+        )
+    return lines
+
+
+def _customer(order: dict[str, Any], address: dict[str, Any]) -> Customer:
+    billing = order.get("billing_address") or {}
+    place = address or billing
+    vat = next(
+        (
+            str(f.get("value") or "")
+            for f in (billing.get("form_fields") or []) + (place.get("form_fields") or [])
+            if str(f.get("name", "")).lower() in VAT_FIELDS and f.get("value")
+        ),
+        "",
+    )
+    name = " ".join(p for p in (place.get("first_name"), place.get("last_name")) if p)
+    return Customer(
+        name=str(place.get("company") or name),
+        email=str(billing.get("email") or place.get("email") or ""),
+        country=str(place.get("country_iso2") or "").upper(),
+        vat_number=vat.replace(" ", "").upper(),
+        address=tuple(
+            str(place[key]) for key in ("street_1", "zip", "city", "country") if place.get(key)
+        ),
+    )
+
+
+def _status(order: dict[str, Any]) -> OrderStatus:
+    status = int(order.get("status_id") or 0)
+    if status in PAID:
+        return OrderStatus.PAID
+    return OrderStatus.CANCELLED if status in CANCELLED else OrderStatus.PENDING
+
+
+def parse_order(
+    order: dict[str, Any], related: Related, source: str, where: str, home: str = "FR"
+) -> Order:
+    """Turn one BigCommerce order and its sub-resources into an :class:`Order`."""
+    oid = str(order["id"])
+    moment = _rfc2822(order.get("date_created"), where, "date_created")
+    addresses = _sub(related, "shipping_addresses", oid)
+    customer = _customer(order, addresses[0] if addresses else {})
+    lines = _lines(_sub(related, "products", oid), customer.country, moment)
+    ship_gross = dec(order.get("shipping_cost_inc_tax"))
+    ship_tax = dec(order.get("shipping_cost_tax"))
+    shipping = [
+        ShippingLine(
+            description=str(
+                (addresses[0] if addresses else {}).get("shipping_method") or "Shipping"
+            ),
+            price=ship_gross,
+            vat_rate=implied_rate(ship_gross, ship_tax, customer.country, moment),
+            tax=ship_tax,
+        )
+    ]
+    rates = [line.vat_rate for line in lines] + [s.vat_rate for s in shipping]
+    return Order(
+        source=source,
+        filename=where,
+        order_id=oid,
+        order_number=oid,
+        processed_at=moment,
+        currency=str(order.get("default_currency_code") or order.get("currency_code") or "EUR"),
+        prices_include_tax=True,
+        lines=tuple(lines),
+        shipping=tuple(s for s in shipping if s.price),
+        gift_card_payments=dec(order.get("gift_certificate_amount")),
+        total=dec(order.get("total_inc_tax")),
+        customer=customer,
+        status=_status(order),
+        gateway=str(order.get("payment_method") or ""),
+        tax_country=tax_country(customer.country, customer.vat_number, rates, moment, home),
+    )
+
+
+def parse_refunds(raw: dict[str, Any], order: Order, where: str) -> list[Refund]:
+    """One credit note for ``refunded_amount`` (see the module docstring)."""
+    amount = dec(raw.get("refunded_amount"))
+    if not amount:
+        return []
+    moment = _rfc2822(raw.get("date_modified") or raw.get("date_created"), where, "date_modified")
+    return [refund_from_total(order, f"{order.order_id}-refunded", moment, amount, where)]
+
+
+def _is_bigcommerce(document: Any) -> bool:
+    first = first_item(document, None) if isinstance(document, list) else None
+    return first is not None and "total_inc_tax" in first and "status_id" in first
+
+
+class Importer(OrderImporter):
+    """BigCommerce orders with their products, addresses and refunded totals."""
+
+    platform = "bigcommerce"
+
+    def identify(self, filepath: str) -> bool:
+        """Recognise BigCommerce JSON by its envelope or its ``_inc_tax`` orders."""
+        return identify_payload(filepath, self.platform, _is_bigcommerce)
+
+    def records(self, filepath: str) -> Iterator[Records]:
+        """Yield each order (last copy by id) and its refund."""
+        document = load_json(filepath)
+        related: Related = document.get("related") or {} if isinstance(document, dict) else {}
+        orders: list[dict[str, Any]] = []
+        for page in pages_of(document):
+            if page is None:
+                continue  # an empty page (HTTP 204)
+            if not isinstance(page, list):
+                raise InputError(filepath, 0, "is not a BigCommerce payload (expected an array)")
+            orders.extend(page)
+        for raw in latest_by_id(orders):
+            try:
+                order = parse_order(raw, related, self.source, filepath, self.sale.home_country)
+                yield order
+                yield from parse_refunds(raw, order, filepath)
+            except InputError:
+                raise
+            except (KeyError, TypeError, ArithmeticError, ValueError) as exc:
+                raise InputError(
+                    filepath, 0, f"order {raw.get('id', '?')}: field {exc} is missing or invalid"
+                ) from exc
+
+
+__all__ = ["Importer", "parse_order", "parse_refunds"]
