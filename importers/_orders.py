@@ -8,6 +8,7 @@ base books the records with :mod:`ecomledger.booking`. Numbering is left to the 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
@@ -23,6 +24,23 @@ from ecomledger.booking import (
 )
 from ecomledger.model import Order, Payout, Refund
 from ecomledger.numbering import Series, assign_numbers
+
+_SHOP = re.compile(r'"shop"\s*:\s*"([^"]*)"')
+
+
+def envelope_shop(filepath: str) -> str | None:
+    """The ``shop`` named in a fetch envelope's header (first 4 KiB), or None."""
+    try:
+        with open(filepath, encoding="utf-8-sig") as handle:
+            head = handle.read(4096)
+    except (OSError, UnicodeDecodeError):
+        return None
+    header = head.split('"pages"', 1)[0]
+    if '"ecomledger.fetch/' not in header:
+        return None
+    match = _SHOP.search(header)
+    return match.group(1) if match else None
+
 
 Records = Order | Refund | Payout
 CUSTOMERS = "Assets:Customers"
@@ -74,6 +92,15 @@ class OrderImporter(beangulp.Importer):
     def source(self) -> str:
         """The ``source`` metadata of every entry this importer books."""
         return f"{self.platform}:{self.sale.shop}"
+
+    def owns(self, filepath: str) -> bool:
+        """Whether a file this importer's platform recognises is this shop's.
+
+        A fetched file names its shop; with two shops on one platform, each takes only its
+        own. A hand-saved file names none and goes to the first shop of its platform.
+        """
+        shop = envelope_shop(filepath)
+        return shop is None or shop == self.sale.shop
 
     def account(self, filepath: str) -> str:
         """The account the files belong to: the shop's clearing account."""

@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-from ecomledger.booking import EU_COUNTRIES, booking_date
+from ecomledger.booking import EU_COUNTRIES, bookable, booking_date
 from ecomledger.errors import InputError
 from ecomledger.importers._orders import OrderImporter, Records
 from ecomledger.model import (
@@ -392,6 +392,16 @@ def parse_order(order: dict[str, Any], source: str, where: str, home: str = "FR"
                 tax=tax,
             )
         )
+    processed_at = _timestamp(
+        str(order.get("processed_at") or order.get("created_at")), where, "processed_at"
+    )
+    customer = _customer(order)
+    if not lines:
+        lines = _summary_line(order, customer.country, processed_at)
+    elif not any(item.get("tax_lines") for item in order.get("line_items") or []) and not any(
+        ship.get("tax_lines") for ship in order.get("shipping_lines") or []
+    ):
+        lines = _spread_order_tax(order, lines)
     presentment = order.get("total_price_set", {}).get("presentment_money") or {}
     fulfilled = [
         f.get("created_at") for f in order.get("fulfillments") or [] if f.get("created_at")
@@ -401,10 +411,6 @@ def parse_order(order: dict[str, Any], source: str, where: str, home: str = "FR"
          if t.get("gateway") == "gift_card" and t.get("status") == "success"),
         ZERO,
     )  # fmt: skip
-    processed_at = _timestamp(
-        str(order.get("processed_at") or order.get("created_at")), where, "processed_at"
-    )
-    customer = _customer(order)
     rates = [line.vat_rate for line in lines] + [ship.vat_rate for ship in shipping]
     return Order(
         source=source,
@@ -421,7 +427,7 @@ def parse_order(order: dict[str, Any], source: str, where: str, home: str = "FR"
         customer=customer,
         tax_country=tax_country(customer.country, customer.vat_number, rates, processed_at, home),
         status=_status(order),
-        gateway=str((order.get("payment_gateway_names") or [order.get("gateway") or ""])[0]),
+        gateway=_gateway(order),
         presentment_currency=str(presentment.get("currency_code") or ""),
         presentment_total=(
             Decimal(str(presentment["amount"])) if presentment.get("amount") else None
@@ -432,6 +438,64 @@ def parse_order(order: dict[str, Any], source: str, where: str, home: str = "FR"
             else None
         ),
     )
+
+
+def _summary_line(order: dict[str, Any], country: str, moment: dt.datetime) -> list[OrderLine]:
+    """One line standing for the goods of an order saved without its ``line_items``.
+
+    A list response trimmed of its lines (``fields=`` without ``line_items``) still states
+    what the goods, their discount and their tax came to; those stated totals are then the
+    only fields that carry the money, so they are booked as one line (and the importer says
+    so in a finding) rather than leaving the whole receivable on ``Expenses:Rounding``.
+    """
+    gross = _money(order, "total_line_items_price")
+    if not gross:
+        return []
+    discount = _money(order, "total_discounts")
+    tax = _money(order, "total_tax")
+    rate, _ = _tax(order)
+    if not rate and tax:
+        inclusive = bool(order.get("taxes_included"))
+        rate = implied_rate(gross - discount + (ZERO if inclusive else tax), tax, country, moment)
+    return [
+        OrderLine(
+            description="Line items (not itemised in the file)",
+            quantity=Decimal(1),
+            unit_price=gross,
+            vat_rate=rate,
+            discount=discount,
+            tax=tax if tax else None,
+        )
+    ]
+
+
+def _spread_order_tax(order: dict[str, Any], lines: list[OrderLine]) -> list[OrderLine]:
+    """Give the order's own ``tax_lines`` to lines that carry none (the old order shape).
+
+    Older orders state their tax only once, on the order. Booking needs it per line: it is
+    shared over the taxable lines in proportion to their discounted amounts, to the cent,
+    at the order's rate, so the VAT booked is exactly the tax the order states.
+    """
+    rate, tax = _tax(order)
+    if not tax:
+        return lines
+    taxable = [
+        i
+        for i, (line, item) in enumerate(zip(lines, order.get("line_items") or [], strict=False))
+        if item.get("taxable", True) and not line.gift_card
+    ]
+    weights = [lines[i].quantity * lines[i].unit_price - lines[i].discount for i in taxable]
+    shares = _largest_remainders(tax, weights)
+    spread = list(lines)
+    for i, share in zip(taxable, shares, strict=True):
+        spread[i] = lines[i].model_copy(update={"vat_rate": rate, "tax": share})
+    return spread
+
+
+def _gateway(order: dict[str, Any]) -> str:
+    """The gateway that took the money: gift cards aside, they only spend earlier sales."""
+    names = [str(n) for n in order.get("payment_gateway_names") or [order.get("gateway") or ""]]
+    return next((n for n in names if n != "gift_card"), names[0] if names else "")
 
 
 def parse_refunds(order: dict[str, Any], source: str, where: str) -> list[Refund]:
@@ -500,7 +564,7 @@ def parse_payouts(document: Any, source: str, where: str) -> list[Payout]:
     payouts: list[dict[str, Any]] = []
     transactions: list[dict[str, Any]] = []
     for page in _pages(document):
-        payouts.extend(page.get("payouts") or [])
+        payouts.extend(page.get("payouts") or ([page["payout"]] if "payout" in page else []))
         transactions.extend(page.get("transactions") or page.get("balance_transactions") or [])
     related = document.get("related") if isinstance(document, dict) else None
     for bodies in ((related or {}).get("balance_transactions") or {}).values():
@@ -552,9 +616,17 @@ def parse_payouts(document: Any, source: str, where: str) -> list[Payout]:
 
 
 class Importer(OrderImporter):
-    """Shopify orders, refunds and Shopify Payments payouts saved as JSON."""
+    """Shopify orders, refunds and Shopify Payments payouts saved as JSON.
+
+    ``findings`` (by file) says what a file states that its money fields contradict, and
+    why a recognised file booked nothing: ``ecomledger import`` prints them.
+    """
 
     platform = "shopify"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.findings: dict[str, list[str]] = {}
 
     def identify(self, filepath: str) -> bool:
         """Recognise Shopify JSON by its envelope or its top-level shape."""
@@ -563,6 +635,9 @@ class Importer(OrderImporter):
     def records(self, filepath: str) -> Iterator[Records]:
         """Yield the orders, refunds and payouts of the file."""
         document = load_json(filepath)
+        findings = self.findings[filepath] = []
+        if _no_money(document, filepath, findings):
+            return
         pages = _pages(document)
         orders: list[dict[str, Any]] = []
         for page in pages:
@@ -578,14 +653,170 @@ class Importer(OrderImporter):
                 raise InputError(
                     filepath, 0, f"order {raw.get('id', '?')}: field {exc} is missing or invalid"
                 ) from exc
+            findings.extend(order_findings(raw, order))
             yield order
             yield from parse_refunds(raw, self.source, filepath)
+        findings.extend(payout_findings(document))
         yield from parse_payouts(document, self.source, filepath)
 
 
+def order_findings(raw: dict[str, Any], order: Order) -> list[str]:
+    """What an order's stated totals say that its lines do not, and why it books nothing.
+
+    Booking takes the money from the lines, discounts and tax lines; a stated total that
+    disagrees is named here (field, stated, computed) so that the user learns which one the
+    source got wrong instead of the books silently following either.
+    """
+    name = order.order_number or order.order_id
+    ccy = order.currency
+    found = []
+    items = raw.get("line_items") or []
+    lines = sum((_money(i, "price") * Decimal(str(i.get("quantity", 0))) for i in items), ZERO)
+    stated_lines = _money(raw, "total_line_items_price")
+    if not items and stated_lines:
+        found.append(
+            f"order {name} lists no line_items: booked as one line from "
+            f"total_line_items_price {stated_lines} {ccy}, total_discounts and total_tax"
+        )
+        lines = stated_lines
+    elif raw.get("total_line_items_price") is not None and lines != stated_lines:
+        found.append(
+            f"order {name}: the line items add up to {lines} {ccy} but "
+            f"total_line_items_price says {stated_lines} {ccy}; booked from the line items"
+        )
+    discounts = _money(raw, "total_discounts")
+    if raw.get("subtotal_price") is not None and _money(raw, "subtotal_price") != lines - discounts:
+        found.append(
+            f"order {name}: the line items less total_discounts come to {lines - discounts} "
+            f"{ccy} but subtotal_price says {_money(raw, 'subtotal_price')} {ccy}; "
+            "subtotal_price was not used"
+        )
+    if not bookable(order):
+        status = raw.get("financial_status") or "not paid"
+        found.append(
+            f"order {name} is {status}: no money moved, nothing booked; "
+            "import it again once it is paid"
+        )
+    return found
+
+
+def payout_findings(document: Any) -> list[str]:
+    """Payouts whose summary, or whose balance transactions, do not add up to their amount.
+
+    The payout is booked at ``amount`` (what reached the bank); the summary and the balance
+    transactions only explain it, so a disagreement is reported, naming the payout and the
+    field, rather than booked.
+    """
+    found = []
+    payouts: list[dict[str, Any]] = []
+    transactions: list[dict[str, Any]] = []
+    for page in _pages(document):
+        if isinstance(page, dict):
+            payouts.extend(page.get("payouts") or ([page["payout"]] if "payout" in page else []))
+            transactions.extend(page.get("transactions") or page.get("balance_transactions") or [])
+    for payout in latest_by_id(payouts):
+        summary = payout.get("summary") or {}
+        if not summary:
+            continue
+        gross = sum((dec(v) for k, v in summary.items() if k.endswith("_gross_amount")), ZERO)
+        fees = sum((dec(v) for k, v in summary.items() if k.endswith("_fee_amount")), ZERO)
+        amount, ccy = dec(payout.get("amount")), payout.get("currency", "")
+        if gross - fees != amount:
+            found.append(
+                f"payout {payout.get('id')} ({payout.get('status')}): its summary's gross "
+                f"{gross} less fees {fees} is {gross - fees} {ccy} but amount says "
+                f"{amount} {ccy}; booked at amount"
+            )
+    nets: dict[str, Decimal] = {}
+    paid: dict[str, dict[str, Any]] = {}
+    for txn in latest_by_id(transactions):
+        if not isinstance(txn, dict) or not txn.get("payout_id"):
+            continue
+        if txn.get("type") == "payout":
+            paid[str(txn["payout_id"])] = txn
+            continue
+        amount, fee, net = dec(txn.get("amount")), dec(txn.get("fee")), dec(txn.get("net"))
+        if amount - fee != net:
+            found.append(
+                f"balance transaction {txn.get('id')}: amount {amount} less fee {fee} is "
+                f"{amount - fee} but net says {net}"
+            )
+        nets[str(txn["payout_id"])] = nets.get(str(txn["payout_id"]), ZERO) + net
+    for payout_id, txn in paid.items():
+        total, ccy = nets.get(payout_id, ZERO), txn.get("currency", "")
+        if total != -dec(txn.get("amount")):
+            found.append(
+                f"payout {payout_id}: its balance transactions' net add up to {total} {ccy} "
+                f"but its payout transaction's amount says {-dec(txn.get('amount'))} {ccy}"
+            )
+    if transactions and not payouts:
+        found.append(
+            "balance transactions only explain payouts: nothing booked from them; "
+            "import the payouts themselves (GET /shopify_payments/payouts.json)"
+        )
+    return found
+
+
+def _no_money(document: Any, filepath: str, findings: list[str]) -> bool:
+    """Handle a Shopify body that books nothing on its own; True when the file is one.
+
+    A standalone refund did move money, but its credit note must reverse the invoice's own
+    lines and VAT, which only its order carries (orders embed their refunds): it is
+    refused. An order's transactions, a refund *calculation*, a balance and a dispute move
+    no money the books do not get elsewhere (orders and payouts): they book nothing, and
+    say why.
+    """
+    if isinstance(document, list):
+        kinds = sorted({str(t.get("kind")) for t in document if isinstance(t, dict)})
+        orders = sorted({str(t.get("order_id")) for t in document if isinstance(t, dict)})
+        moved = "it moved no money" if kinds == ["authorization"] else "sales book from orders"
+        findings.append(
+            f"order transactions ({', '.join(kinds)}) of order {', '.join(orders)}: {moved}; "
+            "nothing booked, import the order itself"
+        )
+        return True
+    if not isinstance(document, dict):
+        return False
+    refund = document.get("refund")
+    if isinstance(refund, dict):
+        kinds = {str(t.get("kind")) for t in refund.get("transactions") or []}
+        if "suggested_refund" in kinds or "shipping" in refund:
+            findings.append(
+                "a refunds/calculate response is a suggestion, not a refund: it moved no "
+                "money; nothing booked"
+            )
+            return True
+        order_id = refund.get("order_id") or next(
+            (t.get("order_id") for t in refund.get("transactions") or []), "?"
+        )
+        raise InputError(
+            filepath,
+            0,
+            f"is a refund of order {order_id} saved without its order; import the order "
+            f"(GET /orders/{order_id}.json embeds its refunds): a credit note reverses the "
+            "invoice's own lines, which only the order carries",
+        )
+    if "balance" in document:
+        findings.append("a Shopify Payments balance is a snapshot, not a movement: nothing booked")
+        return True
+    dispute = document.get("dispute")
+    if isinstance(dispute, dict):
+        findings.append(
+            f"dispute {dispute.get('id')} ({dispute.get('type')}, {dispute.get('status')}, "
+            f"{dispute.get('amount')} {dispute.get('currency')}): its money moves through the "
+            "payout's balance transactions (type dispute); nothing booked from this file"
+        )
+        return True
+    return False
+
+
 def _is_shopify(document: Any) -> bool:
-    """A hand-saved Shopify body: orders with ``financial_status``, or payouts with their
-    ``summary`` (an empty ``{"orders": []}`` is Shopify's too: nothing to book anyway)."""
+    """A hand-saved Shopify body: orders with ``financial_status``, payouts with their
+    ``summary``, balance transactions, a refund, an order's transactions, a balance or a
+    dispute (an empty ``{"orders": []}`` is Shopify's too: nothing to book anyway)."""
+    if isinstance(document, list):
+        first = first_item(document, None)
+        return first is not None and {"kind", "gateway", "order_id"} <= first.keys()
     if not isinstance(document, dict):
         return False
     if isinstance(document.get("order"), dict):
@@ -593,5 +824,17 @@ def _is_shopify(document: Any) -> bool:
     if isinstance(document.get("orders"), list):
         first = first_item(document, "orders")
         return first is None or "financial_status" in first or "total_price_set" in first
+    if isinstance(document.get("payout"), dict):
+        return "summary" in document["payout"]
+    if isinstance(document.get("refund"), dict):
+        return "refund_line_items" in document["refund"]
+    if isinstance(document.get("dispute"), dict):
+        return "network_reason_code" in document["dispute"]
+    if set(document) == {"balance"}:
+        first = first_item(document, "balance")
+        return first is not None and {"currency", "amount"} == set(first)
+    txn = first_item(document, "transactions")
+    if txn is not None:
+        return {"payout_id", "payout_status", "source_order_transaction_id"} <= txn.keys()
     payout = first_item(document, "payouts")
     return payout is not None and "summary" in payout

@@ -111,7 +111,7 @@ def test_demo_books_are_what_init_creates(tmp_path: Path) -> None:
     from .conftest import EXAMPLES
 
     main = (EXAMPLES / "main.beancount").read_text(encoding="utf-8")
-    assert main == main_beancount("Demo Boutique SAS", "EUR", PLUGINS)
+    assert main == main_beancount("Demo Boutique SAS", "EUR", PLUGINS, oss_opt_in=True)
 
     accounts = (EXAMPLES / "accounts.beancount").read_text(encoding="utf-8")
     assert accounts.startswith(accounts_beancount())

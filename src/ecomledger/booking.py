@@ -413,6 +413,7 @@ def book_refund(
         channel=ctx.channel,
         country=country,
         customer_vat=order.customer.vat_number,
+        vat_mention=_vat_mention(country, order.customer.vat_number, ctx.home_country),
         discrepancy=discrepancy,
     )
     meta["credit_note"] = credit_note

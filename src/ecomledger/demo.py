@@ -1,9 +1,12 @@
 """``ecomledger demo``: the main job, end to end, on the built-in demo shop.
 
 It copies ``examples/demo-shop`` (complete books with an inbox of Shopify orders, Shopify
-Payments payouts and a Qonto statement) and then runs exactly what a user runs: import,
-then check. Run again on the same folder, it re-imports the archived documents to show that
-nothing is added twice.
+Payments payouts and a Qonto statement), starts the sandbox shop server on 127.0.0.1 and
+then runs exactly what a user runs: ``fetch`` of the second shop (``sandbox-shop``) over
+HTTP, ``import`` of the inbox, ``check`` and ``reconcile``. The sandbox bank's statement of
+its payouts goes into the inbox first, so every payout meets its bank line. Run again on the
+same folder, it fetches again (incrementally) and re-imports the archived documents: nothing
+is added twice.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from beancount.core import data
 
 from ecomledger import ledger
 from ecomledger.config import CONFIG_NAME, load_config
+from ecomledger.fetch import SourceConfig, fetch_source
 from ecomledger.ingest import DOCUMENTS, ImportResult, import_files, inbox_files
 from ecomledger.money import ZERO
 from ecomledger.periods import Period
@@ -53,13 +57,35 @@ def _ignore(_folder: str, names: list[str]) -> list[str]:
     return [n for n in names if n in ("__pycache__",) or n.endswith(".picklecache")]
 
 
+SANDBOX_SHOP = "sandbox-shop"
+SANDBOX_SEED = 7
+SANDBOX_ORDERS = 60
+
+
 def run_demo(target: Path) -> DemoSummary:
-    """Create (or reuse) the demo books in ``target``, import, check and summarise."""
+    """Create (or reuse) the demo books in ``target``, fetch, import, check and summarise."""
+    from ecomledger.sandbox import TOKEN, SandboxServer
+    from ecomledger.sandbox.bank import qonto_statement
+
     fresh = not (target / CONFIG_NAME).exists()
     if fresh:
         copy_demo_books(target)
     config = load_config(target / CONFIG_NAME)
-    files = inbox_files(target) if fresh else _archived(target)
+    shop = config.shop(SANDBOX_SHOP)
+    with SandboxServer(seed=SANDBOX_SEED, orders=SANDBOX_ORDERS, settled=True) as server:
+        if fresh:
+            statement = target / "inbox" / "qonto-sandbox-payouts.csv"
+            statement.write_text(qonto_statement(server.data), encoding="utf-8")
+        source = SourceConfig(
+            name=shop.name,
+            platform=shop.platform,
+            url=server.url,
+            token_env=shop.token_env,
+            options=dict(shop.options),
+        )
+        report = fetch_source(target, source, environ={shop.token_env: TOKEN})
+    fetched = [target / f for f in report.files]
+    files = inbox_files(target) + fetched if fresh else _archived(target)
     result = import_files(target, config, files)
     entries, errors, _ = ledger.load(target)
     summary = DemoSummary(books=target, fresh=fresh, imported=result)

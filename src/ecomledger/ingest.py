@@ -180,7 +180,9 @@ def all_importers(config: Config) -> list[beangulp.Importer]:
 def identify(importers: Sequence[beangulp.Importer], path: Path) -> beangulp.Importer:
     """Return the one importer that recognises ``path``, or say which were tried."""
     for importer in importers:
-        if importer.identify(str(path)):
+        if importer.identify(str(path)) and (
+            not isinstance(importer, OrderImporter) or importer.owns(str(path))
+        ):
             return importer
     tried = "; ".join(_why_not(importer, path) for importer in importers) or "none configured"
     raise InputError(

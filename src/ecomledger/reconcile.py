@@ -1,6 +1,6 @@
 """Payout reconciliation: every payout must arrive in the bank, every bank credit explained.
 
-At import, :func:`match_bank_lines` moves a bank credit still in suspense to what it
+At import, :func:`match_bank_lines` moves a bank line still in suspense to what it
 settles: a payout of the same amount (``Assets:Transfers``, preferring a line whose label
 names the payout, then the closest date within a window) or an invoice paid by transfer whose
 order number the label quotes (``Assets:Customers``). ``ecomledger reconcile`` then reports,
@@ -89,13 +89,16 @@ def _match_one(
     if bank is None or bank.units is None or bank.units.number is None:
         return txn
     amount, currency = bank.units.number, str(bank.units.currency)
-    if amount <= 0:
+    if amount == 0:
         return txn
+    # A payout can be negative (a week of refunds): the processor then debits the bank.
     found = _candidates(txn, payouts.values(), amount, currency)
     if found:
         payout = found[0]
         del payouts[payout.payout_id]
         return _settle(txn, TRANSFERS, payout_id=payout.payout_id)
+    if amount < 0:
+        return txn
     text = f"{txn.payee or ''} {txn.narration or ''}"
     for invoice, due in sorted(receivables.items()):
         number = due.order_number.lstrip("#")

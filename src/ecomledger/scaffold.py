@@ -36,8 +36,14 @@ def available_plugins() -> tuple[str, ...]:
     return tuple(name for name in PLUGINS if importlib.util.find_spec(name) is not None)
 
 
-def main_beancount(company: str, currency: str, plugins: tuple[str, ...]) -> str:
-    """Return the text of ``main.beancount``."""
+def main_beancount(
+    company: str, currency: str, plugins: tuple[str, ...], *, oss_opt_in: bool = False
+) -> str:
+    """Return the text of ``main.beancount``.
+
+    The VAT plugin cannot read ecomledger.toml (plugins are pure), so the OSS option of
+    ``[vat]`` is written into its configuration string here.
+    """
     lines = [
         f";; {company}: books kept with ecomledger (Beancount v3).",
         ";; Imported entries live in ledger/<fiscal year>/, one file per source.",
@@ -46,7 +52,7 @@ def main_beancount(company: str, currency: str, plugins: tuple[str, ...]) -> str
         f'option "operating_currency" "{currency}"',
         'option "booking_method" "FIFO"',
         "",
-        *(f'plugin "{name}"' for name in plugins),
+        *(_plugin_line(name, oss_opt_in) for name in plugins),
         "",
         'include "accounts.beancount"',
         'include "ledger/*/*.beancount"',
@@ -61,6 +67,12 @@ def main_beancount(company: str, currency: str, plugins: tuple[str, ...]) -> str
 
 #: The chart is opened early so that history from before the books were created imports.
 CHART_OPENED = dt.date(2000, 1, 1)
+
+
+def _plugin_line(name: str, oss_opt_in: bool) -> str:
+    if name.endswith(".vat") and oss_opt_in:
+        return f'plugin "{name}" "{{\'oss_opt_in\': True}}"'
+    return f'plugin "{name}"'
 
 
 def accounts_beancount(start: dt.date = CHART_OPENED) -> str:

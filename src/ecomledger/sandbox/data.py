@@ -517,8 +517,13 @@ def _line_rate(product: Product, country: Country, reverse_charge: bool) -> Deci
     return country.reduced if product.vat_class == "reduced" else country.standard
 
 
-def generate(seed: int = 1, orders: int = 120) -> Dataset:
-    """Draw the sandbox's shop history; the same ``seed`` always gives the same data."""
+def generate(seed: int = 1, orders: int = 120, *, settled: bool = False) -> Dataset:
+    """Draw the sandbox's shop history; the same ``seed`` always gives the same data.
+
+    With ``settled``, the history is seen from far enough after its last sale that every
+    payout has been paid (the demo uses it so that every clearing account ends at zero);
+    otherwise the last weeks' payouts are still in transit or scheduled.
+    """
     rng = random.Random(seed)
     products = [
         Product(
@@ -546,7 +551,7 @@ def generate(seed: int = 1, orders: int = 120) -> Dataset:
         customer = rng.choice(customers)
         result.append(_order(rng, ids, n, created, customer, products, gift))
     result.sort(key=lambda o: o.created_at)
-    return Dataset(seed, products, customers, result, _payouts(rng, ids, result))
+    return Dataset(seed, products, customers, result, _payouts(rng, ids, result, settled))
 
 
 class _Ids:
@@ -702,7 +707,9 @@ def _fee(amount: Decimal, country: Country) -> Decimal:
     return cents(amount * rate + Decimal("0.25"))
 
 
-def _payouts(rng: random.Random, ids: _Ids, orders: list[Order]) -> list[Payout]:
+def _payouts(
+    rng: random.Random, ids: _Ids, orders: list[Order], settled: bool = False
+) -> list[Payout]:
     txns: list[BalanceTxn] = []
     for order in orders:
         for payment in order.payments:
@@ -736,7 +743,7 @@ def _payouts(rng: random.Random, ids: _Ids, orders: list[Order]) -> list[Payout]
         day = txn.processed_at.date()
         monday = day - timedelta(days=day.weekday())
         by_week.setdefault(monday, []).append(txn)
-    today = (EPOCH + timedelta(days=DAYS)).date()
+    today = (EPOCH + timedelta(days=DAYS + (60 if settled else 0))).date()
     payouts = []
     for monday, week in sorted(by_week.items()):
         when = monday + timedelta(days=9)  # the Wednesday after the week closes

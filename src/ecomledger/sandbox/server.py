@@ -200,6 +200,7 @@ class SandboxServer:
         faults: Faults | None = None,
         *,
         orders: int = 120,
+        settled: bool = False,
         host: str = "127.0.0.1",
         port: int = 0,
         clock: Callable[[], float] = time.monotonic,
@@ -207,7 +208,7 @@ class SandboxServer:
         leak_rate: float = 2.0,
     ) -> None:
         self.seed = seed
-        self.data: Dataset = generate(seed, orders)
+        self.data: Dataset = generate(seed, orders, settled=settled)
         self.host = host
         self.port = port
         self.bucket = _Bucket(bucket_capacity, leak_rate, clock)
