@@ -12,6 +12,7 @@ saves (Stripe) to its importer, built like an order importer: a ``SaleContext`` 
 from __future__ import annotations
 
 from ecomledger.importers import (
+    amazon_spapi,
     bigcommerce,
     magento,
     prestashop,
@@ -31,6 +32,7 @@ ORDER_IMPORTERS: dict[str, type[OrderImporter]] = {
     "bigcommerce": bigcommerce.Importer,
     "square": square.Importer,
     "wix": wix.Importer,
+    "amazon": amazon_spapi.Importer,  # recognises SP-API sandbox files only to refuse them
 }
 
 PROCESSOR_IMPORTERS: dict[str, type[OrderImporter]] = {

@@ -403,8 +403,10 @@ def parse_order(order: dict[str, Any], source: str, where: str, home: str = "FR"
     ):
         lines = _spread_order_tax(order, lines)
     presentment = order.get("total_price_set", {}).get("presentment_money") or {}
-    fulfilled = [
-        f.get("created_at") for f in order.get("fulfillments") or [] if f.get("created_at")
+    fulfilled = [  # a failed, errored or cancelled fulfillment shipped nothing
+        f.get("created_at")
+        for f in order.get("fulfillments") or []
+        if f.get("created_at") and f.get("status") not in ("failure", "error", "cancelled")
     ]
     gift_cards = sum(
         (_money(t, "amount") for t in order.get("transactions") or []
@@ -615,6 +617,41 @@ def parse_payouts(document: Any, source: str, where: str) -> list[Payout]:
     return records
 
 
+#: Transaction kinds that take the buyer's money; refunds are read from ``refunds`` instead.
+_PAYMENT_KINDS = frozenset({"sale", "capture"})
+
+
+def _with_transactions(orders: list[dict[str, Any]], document: Any) -> list[dict[str, Any]]:
+    """Each order with the payments ``fetch`` saved beside it under ``related.transactions``.
+
+    Shopify's REST order does not embed its transactions, so ``fetch`` asks for those of
+    the orders paid partly by gift card and keeps them per order id. ``parse_order`` reads
+    the gift-card part from ``order["transactions"]``; without the merge the whole total
+    would wait on the processor's clearing account for a payout that never brings it. Only
+    payments are merged (a refund to a gift card is already in the order's ``refunds``),
+    and transactions the order already carries are kept (deduped by id).
+    """
+    related = document.get("related") if isinstance(document, dict) else None
+    fetched = (related or {}).get("transactions") or {}
+    if not isinstance(fetched, dict) or not fetched:
+        return orders
+    merged = []
+    for order in orders:
+        bodies = fetched.get(str(order.get("id"))) or []
+        extra = [
+            t
+            for body in bodies
+            if isinstance(body, dict)
+            for t in body.get("transactions") or []
+            if isinstance(t, dict) and t.get("kind") in _PAYMENT_KINDS
+        ]
+        if extra:
+            known = list(order.get("transactions") or [])
+            order = {**order, "transactions": latest_by_id([*known, *extra])}
+        merged.append(order)
+    return merged
+
+
 class Importer(OrderImporter):
     """Shopify orders, refunds and Shopify Payments payouts saved as JSON.
 
@@ -644,7 +681,7 @@ class Importer(OrderImporter):
             if not isinstance(page, dict):
                 raise InputError(filepath, 0, "is not a Shopify payload (expected an object)")
             orders.extend(page.get("orders") or ([page["order"]] if "order" in page else []))
-        for raw in latest_by_id(orders):
+        for raw in _with_transactions(latest_by_id(orders), document):
             try:
                 order = parse_order(raw, self.source, filepath, self.sale.home_country)
             except (KeyError, TypeError, ArithmeticError, ValueError) as exc:
@@ -779,8 +816,8 @@ def _no_money(document: Any, filepath: str, findings: list[str]) -> bool:
         return False
     refund = document.get("refund")
     if isinstance(refund, dict):
-        kinds = {str(t.get("kind")) for t in refund.get("transactions") or []}
-        if "suggested_refund" in kinds or "shipping" in refund:
+        refund_kinds = {str(t.get("kind")) for t in refund.get("transactions") or []}
+        if "suggested_refund" in refund_kinds or "shipping" in refund:
             findings.append(
                 "a refunds/calculate response is a suggestion, not a refund: it moved no "
                 "money; nothing booked"

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+from ecomledger.booking import bookable
 from ecomledger.errors import InputError
 from ecomledger.importers._orders import OrderImporter, Records
 from ecomledger.importers.shopify import (
@@ -204,6 +205,16 @@ def parse_refunds(raw: dict[str, Any], order: Order, where: str) -> list[Refund]
     ]
 
 
+def _unbooked(raw: dict[str, Any], order: Order) -> str:
+    """Why an order books nothing: its status, and whether WooCommerce saw it paid."""
+    paid = "" if raw.get("date_paid_gmt") or raw.get("date_paid") else " and unpaid (no date_paid)"
+    return (
+        f"order {order.order_number} is {raw.get('status') or 'not paid'}{paid}: no money "
+        f"moved ({order.total} {order.currency} stated), nothing booked; import it again "
+        "once it is processing or completed"
+    )
+
+
 def _is_woocommerce(document: Any) -> bool:
     """A hand-saved array of orders (or one order) with WooCommerce's GMT dates."""
     first = first_item(document, None) if isinstance(document, list) else document
@@ -211,9 +222,17 @@ def _is_woocommerce(document: Any) -> bool:
 
 
 class Importer(OrderImporter):
-    """WooCommerce orders and their refunds, saved as JSON."""
+    """WooCommerce orders and their refunds, saved as JSON.
+
+    ``findings`` (by file) says why an order booked nothing (unpaid, on hold, cancelled):
+    ``ecomledger import`` prints them, so a file that imports nothing is never a mystery.
+    """
 
     platform = "woocommerce"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.findings: dict[str, list[str]] = {}
 
     def identify(self, filepath: str) -> bool:
         """Recognise WooCommerce JSON by its envelope or its shape."""
@@ -228,9 +247,12 @@ class Importer(OrderImporter):
             if not isinstance(page, list):
                 raise InputError(filepath, 0, "is not a WooCommerce payload (expected an array)")
             orders.extend(page)
+        findings = self.findings[filepath] = []
         for raw in latest_by_id(orders):
             try:
                 order = parse_order(raw, self.source, filepath, self.sale.home_country)
+                if not bookable(order):
+                    findings.append(_unbooked(raw, order))
                 yield order
                 yield from parse_refunds(raw, order, filepath)
             except InputError:

@@ -63,10 +63,14 @@ def cli(
     return run
 
 
+#: Derived files that are not the books: caches (rebuilt from the files) and the lock.
+NOT_BOOKS = (".picklecache", ".ecomledger.lock", "index.pickle")
+
+
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file under ``folder`` and its bytes (to prove the books did not change)."""
     return {
         str(p.relative_to(folder)): p.read_bytes()
         for p in sorted(folder.rglob("*"))
-        if p.is_file() and not p.name.endswith(".picklecache") and p.name != ".ecomledger.lock"
+        if p.is_file() and not p.name.endswith(NOT_BOOKS)
     }

@@ -60,6 +60,7 @@ CHART: tuple[ChartAccount, ...] = (
 _FAMILIES: tuple[tuple[str, str, str], ...] = (
     ("Liabilities:VAT:Collected:", "445718", "TVA collectée OSS"),
     ("Assets:Clearing:", "467", "Prestataire de paiement"),
+    ("Liabilities:SalesTax:", "447", "Taxe sur les ventes étrangère"),
     ("Assets:Bank:", "512", "Banque"),
     ("Expenses:Fees:", "627", "Frais de paiement"),
     ("Expenses:Commissions:", "6222", "Commissions sur ventes"),

@@ -203,14 +203,29 @@ def _line_amounts(
     return gross, discount, vat
 
 
-def _sale_meta(line: OrderLine, sign: int) -> dict[str, object]:
-    meta: dict[str, object] = {"vat_rate": line.vat_rate}
+def _tax_target(
+    country: str, rate: Decimal, ctx: SaleContext, tax_country: str, export: bool
+) -> tuple[str, Decimal]:
+    """Return (account of the tax charged, VAT rate of the sale) for one line.
+
+    Tax a platform charges on an export (a US state's sales tax) is not VAT: it is owed to
+    that country, on ``Liabilities:SalesTax:<CC>``, and the sale itself is at 0 % VAT.
+    """
+    if export and rate:
+        return f"Liabilities:SalesTax:{country}", ZERO
+    return vat_account(taxing_country(country, rate, ctx.home_country, tax_country), rate), rate
+
+
+def _sale_meta(line: OrderLine, sign: int, rate: Decimal) -> dict[str, object]:
+    meta: dict[str, object] = {"vat_rate": rate}
     if line.sku:
         meta["sku"] = line.sku
     meta["qty"] = line.quantity * sign
     meta["unit_price"] = line.unit_price
     if line.description:
         meta["description"] = line.description
+    if rate != line.vat_rate:
+        meta["sales_tax_rate"] = line.vat_rate
     return meta
 
 
@@ -245,6 +260,7 @@ def book_order(order: Order, ctx: SaleContext, invoice: str = "") -> data.Transa
     country = order.customer.country.upper() or ctx.home_country
     revenue = f"Income:Sales:Goods:{market(country, order.customer.vat_number, ctx.home_country)}"
     tax_country = order.tax_country
+    export = revenue.endswith(":Export")
     postings = _Postings(ccy)
     postings.add(ctx.clearing_account, order.total - order.gift_card_payments)
     if order.gift_card_payments:
@@ -259,13 +275,10 @@ def book_order(order: Order, ctx: SaleContext, invoice: str = "") -> data.Transa
         net, disc, vat = _line_amounts(
             gross, line.discount, line.vat_rate, line.tax, order.prices_include_tax, ccy
         )
-        postings.add(revenue, -net, _sale_meta(line, 1))
-        discounts[line.vat_rate] = discounts.get(line.vat_rate, ZERO) + disc
+        account, rate = _tax_target(country, line.vat_rate, ctx, tax_country, export)
+        postings.add(revenue, -net, _sale_meta(line, 1, rate))
+        discounts[rate] = discounts.get(rate, ZERO) + disc
         if vat:
-            account = vat_account(
-                taxing_country(country, line.vat_rate, ctx.home_country, tax_country),
-                line.vat_rate,
-            )
             vat_by_account[account] = vat_by_account.get(account, ZERO) + vat
     for ship in order.shipping:
         if not ship.price and not ship.discount:
@@ -278,16 +291,9 @@ def book_order(order: Order, ctx: SaleContext, invoice: str = "") -> data.Transa
             order.prices_include_tax,
             ccy,
         )
-        postings.add(
-            SHIPPING,
-            -(net - disc),
-            {"vat_rate": ship.vat_rate, "description": ship.description},
-        )
+        account, rate = _tax_target(country, ship.vat_rate, ctx, tax_country, export)
+        postings.add(SHIPPING, -(net - disc), {"vat_rate": rate, "description": ship.description})
         if vat:
-            account = vat_account(
-                taxing_country(country, ship.vat_rate, ctx.home_country, tax_country),
-                ship.vat_rate,
-            )
             vat_by_account[account] = vat_by_account.get(account, ZERO) + vat
     for rate, amount in sorted(discounts.items()):
         if amount:
@@ -299,7 +305,7 @@ def book_order(order: Order, ctx: SaleContext, invoice: str = "") -> data.Transa
     discrepancy = ""
     if abs(residual) > CENT * max(lines_count, 1):
         discrepancy = (
-            f"the lines add up to {order.total - residual} {ccy} but the order's total is "
+            f"the lines add up to {order.total + residual} {ccy} but the order's total is "
             f"{order.total} {ccy}; the difference of {residual} {ccy} is on {ROUNDING}"
         )
     postings.add(ROUNDING, residual)
@@ -370,26 +376,21 @@ def book_refund(
     postings = _Postings(ccy)
     postings.add(ctx.clearing_account, -refund.total)
     vat_by_account: dict[str, Decimal] = {}
+    export = revenue.endswith(":Export")
     for line in refund.lines:
-        meta: dict[str, object] = {"vat_rate": line.vat_rate, "qty": -line.quantity}
+        account, rate = _tax_target(country, line.vat_rate, ctx, tax_country, export)
+        meta: dict[str, object] = {"vat_rate": rate, "qty": -line.quantity}
         if line.sku:
             meta["sku"] = line.sku
         if line.restock:
             meta["restock"] = True
         postings.add(revenue, line.amount, meta)
         if line.tax:
-            account = vat_account(
-                taxing_country(country, line.vat_rate, ctx.home_country, tax_country),
-                line.vat_rate,
-            )
             vat_by_account[account] = vat_by_account.get(account, ZERO) + line.tax
+    account, rate = _tax_target(country, refund.shipping_vat_rate, ctx, tax_country, export)
     if refund.shipping_amount:
-        postings.add(SHIPPING, refund.shipping_amount, {"vat_rate": refund.shipping_vat_rate})
+        postings.add(SHIPPING, refund.shipping_amount, {"vat_rate": rate})
     if refund.shipping_tax:
-        account = vat_account(
-            taxing_country(country, refund.shipping_vat_rate, ctx.home_country, tax_country),
-            refund.shipping_vat_rate,
-        )
         vat_by_account[account] = vat_by_account.get(account, ZERO) + refund.shipping_tax
     for account, amount in sorted(vat_by_account.items()):
         postings.add(account, amount)
@@ -397,7 +398,7 @@ def book_refund(
     discrepancy = ""
     if abs(residual) > CENT * max(len(refund.lines) + 1, 1):
         discrepancy = (
-            f"the refunded lines add up to {refund.total + residual} {ccy} but "
+            f"the refunded lines add up to {refund.total - residual} {ccy} but "
             f"{refund.total} {ccy} was returned; the difference of {residual} {ccy} "
             f"is on {ROUNDING}"
         )

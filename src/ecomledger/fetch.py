@@ -20,7 +20,8 @@ Path: ``<books>/documents/<platform>/<name>/<YYYY-MM-DDTHHMMSSZ>-<kind>.json`` (
 time), one file per kind and fetch, e.g. ``documents/shopify/demo/20250401T...``. Kinds:
 
 ==============  ======================================================================
-shopify         ``orders`` (refunds embedded), ``payouts`` (related:
+shopify         ``orders`` (refunds embedded; related: ``transactions`` per order id, for
+                the orders paid partly by gift card only), ``payouts`` (related:
                 ``balance_transactions`` per payout id)
 woocommerce     ``orders``
 prestashop      ``orders``
@@ -47,6 +48,7 @@ Envelope (read it with ``json.load(f, parse_float=Decimal)``)::
       "pages": [ <body>, <body>, ... ],       # each list response body, verbatim
       "related": {                            # sub-resources fetched per parent id
         "balance_transactions": {"<payout id>": [ <body>, ... ]}
+        # or, on Shopify orders: "transactions": {"<order id>": [ <body> ]}
       }
     }
 

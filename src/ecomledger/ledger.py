@@ -27,6 +27,7 @@ import errno
 import fcntl
 import glob
 import os
+import pickle
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -102,6 +103,17 @@ class LedgerIndex:
     settled_invoices: set[str] = field(default_factory=set)
     files: list[str] = field(default_factory=list)
 
+    def merge(self, other: LedgerIndex) -> None:
+        """Add what ``other`` (one file's index) knows."""
+        self.ids.update(other.ids)
+        self.numbers |= other.numbers
+        self.accounts |= other.accounts
+        self.balances |= other.balances
+        self.payouts.update(other.payouts)
+        self.settled_payouts |= other.settled_payouts
+        self.receivables.update(other.receivables)
+        self.settled_invoices |= other.settled_invoices
+
     def add(self, entry: data.Directive) -> None:
         """Record one parsed or new entry."""
         if isinstance(entry, data.Open):
@@ -157,30 +169,87 @@ def moved_amount(entry: data.Transaction) -> tuple[Decimal, str] | None:
     return units.number, str(units.currency)
 
 
-def _included(main: Path) -> Iterator[tuple[Path, list[data.Directive]]]:
-    """Parse ``main`` and every file it includes (globs too), without booking."""
-    seen: set[Path] = set()
-    pending = [main.resolve()]
+INDEX_CACHE = ".ecomledger/index.pickle"
+_CACHE_VERSION = 1
+
+
+@dataclass
+class _Fragment:
+    """What one ledger file contributes to the index, and the files it includes."""
+
+    size: int
+    mtime_ns: int
+    includes: list[str]
+    index: LedgerIndex
+
+
+def _parse_fragment(path: Path) -> _Fragment:
+    stat = path.stat()
+    entries, _errors, options = parser.parse_file(str(path))
+    index = LedgerIndex()
+    for entry in entries:
+        index.add(entry)
+    return _Fragment(stat.st_size, stat.st_mtime_ns, list(options.get("include", [])), index)
+
+
+def _load_cache(path: Path) -> dict[str, _Fragment]:
+    try:
+        with open(path, "rb") as handle:
+            version, fragments = pickle.load(handle)
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
+        return {}
+    return fragments if version == _CACHE_VERSION else {}
+
+
+def scan(books: Path) -> LedgerIndex:
+    """Index the books' ids, document numbers and open accounts (parse only, no booking).
+
+    Each file's contribution is cached in ``.ecomledger/index.pickle`` with the file's size
+    and modification time; a file that changed (or a cache that cannot be read) is parsed
+    again, so the cache can only make a scan faster, never different.
+    """
+    cache_path = books / INDEX_CACHE
+    cached = _load_cache(cache_path)
+    fresh: dict[str, _Fragment] = {}
+    index = LedgerIndex()
+    pending, seen = [(books / MAIN_FILE).resolve()], set()
     while pending:
         path = pending.pop()
         if path in seen or not path.is_file():
             continue
         seen.add(path)
-        entries, _errors, options = parser.parse_file(str(path))
-        yield path, entries
-        for pattern in options.get("include", []):
+        key = str(path)
+        stat = path.stat()
+        fragment = cached.get(key)
+        if fragment is None or (fragment.size, fragment.mtime_ns) != (
+            stat.st_size,
+            stat.st_mtime_ns,
+        ):
+            fragment = _parse_fragment(path)
+        fresh[key] = fragment
+        index.files.append(key)
+        index.merge(fragment.index)
+        for pattern in fragment.includes:
             full = pattern if os.path.isabs(pattern) else str(path.parent / pattern)
             pending.extend(Path(p).resolve() for p in sorted(glob.glob(full), reverse=True))
-
-
-def scan(books: Path) -> LedgerIndex:
-    """Index the books' ids, document numbers and open accounts (parse only, no booking)."""
-    index = LedgerIndex()
-    for path, entries in _included(books / MAIN_FILE):
-        index.files.append(str(path))
-        for entry in entries:
-            index.add(entry)
+    if fresh.keys() != cached.keys() or any(fresh[k] is not cached.get(k) for k in fresh):
+        _save_cache(cache_path, fresh)
     return index
+
+
+def _save_cache(path: Path, fragments: dict[str, _Fragment]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, tmp = tempfile.mkstemp(prefix=".index.", dir=path.parent)
+    except OSError:
+        return  # a cache that cannot be written only costs speed next time
+    try:
+        with os.fdopen(handle, "wb") as out:
+            pickle.dump((_CACHE_VERSION, fragments), out, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
 
 
 def load(books: Path) -> tuple[list[data.Directive], list[object], dict[str, object]]:

@@ -200,11 +200,32 @@ def _money(value: Any) -> Decimal:
 # -- what the customers paid, according to each platform's raw payload -----------------
 
 
+def _shopify_gift_cards(files: list[Path]) -> dict[str, Decimal]:
+    """Σ gift-card payments per order id, from the transactions saved beside the orders."""
+    paid: dict[str, Decimal] = {}
+    for doc in _payloads(files):
+        for order_id, bodies in (doc.get("related") or {}).get("transactions", {}).items():
+            paid[order_id] = sum(
+                (
+                    _money(t["amount"])
+                    for body in bodies
+                    for t in body["transactions"]
+                    if t["gateway"] == "gift_card"
+                    and t["status"] == "success"
+                    and t["kind"] in ("sale", "capture")
+                ),
+                ZERO,
+            )
+    return paid
+
+
 def _shopify(files: list[Path]) -> Decimal:
     paid = ("paid", "partially_refunded", "refunded", "partially_paid")
+    gift_cards = _shopify_gift_cards(files)
     return sum(
         (
             _money(o["total_price"])
+            - gift_cards.get(str(o["id"]), ZERO)
             - sum(
                 (_money(t["amount"]) for r in o["refunds"] for t in r["transactions"]),
                 ZERO,

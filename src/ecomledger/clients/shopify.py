@@ -1,5 +1,5 @@
-"""Shopify Admin REST client: orders (refunds embedded), Shopify Payments payouts and the
-balance transactions of each payout.
+"""Shopify Admin REST client: orders (refunds embedded), the transactions of orders paid
+partly by gift card, Shopify Payments payouts and the balance transactions of each payout.
 
 Why these parameters (see spec/formats.md §1):
 
@@ -10,6 +10,11 @@ Why these parameters (see spec/formats.md §1):
   (the largest ``updated_at`` seen) safe to resume from.
 - Filters go on the first request only; the ``Link: rel="next"`` URL is then followed
   exactly, because Shopify rejects filters next to ``page_info``.
+- ``orders/{id}/transactions.json`` only for orders whose ``payment_gateway_names`` name
+  ``gift_card``: the REST order does not embed its transactions, and without them the
+  gift-card part of ``total_price`` would be booked as money owed by Shopify Payments, which
+  never pays it out. Card-only orders need no extra request (one call per order would spend
+  the leaky bucket for nothing).
 """
 
 from __future__ import annotations
@@ -120,7 +125,30 @@ class ShopifyClient:
             )
         )
         cursor = iso_z(log.cursor) if log.cursor is not None else None
-        return log.document("orders", cursor)
+        doc = log.document("orders", cursor)
+        doc.related["transactions"] = self.fetch_gift_card_transactions(
+            [o for page in log.pages for o in _orders(page.data)]
+        )
+        return doc
+
+    def fetch_gift_card_transactions(self, orders: list[dict[str, Any]]) -> dict[str, list[Page]]:
+        """The transactions of each order paid (partly) by gift card, by order id.
+
+        Shopify Payments pays out only the card part of such an order; the gift-card part
+        (gateway ``gift_card``) is known only from the order's transactions, which the
+        orders list does not embed. Orders without a gift card are not asked about, and an
+        order listed twice (bounds are inclusive, lists shift) is asked about once.
+        """
+        related: dict[str, list[Page]] = {}
+        for order in orders:
+            key = str(order["id"])
+            if key in related or "gift_card" not in (order.get("payment_gateway_names") or ()):
+                continue
+            resp = self.http.get(
+                f"{self.base}/orders/{order['id']}/transactions.json", headers=self.headers
+            )
+            related[key] = [Page.of(resp)]
+        return related
 
     def fetch_payouts(self, since: datetime | None, until: datetime | None) -> Document:
         """Payouts dated in [since, until], each with its balance transactions."""

@@ -334,6 +334,31 @@ def _shopify_refund(
     }
 
 
+def shopify_order_transactions(order: Order) -> dict[str, Any]:
+    """``GET /admin/api/2025-01/orders/<id>/transactions.json``: the order's payments.
+
+    Each payment (card or gift card) is a successful ``sale``; the gateway says who holds
+    the money, which is how an importer tells the gift-card part of ``total_price`` (no
+    payout will ever bring it) from the part Shopify Payments pays out. Refund transactions
+    stay embedded in the order's ``refunds``, where the importers read them.
+    """
+    return {
+        "transactions": [
+            {
+                "id": p.id,
+                "order_id": order.id,
+                "kind": "sale",
+                "status": "success",
+                "gateway": p.gateway,
+                "amount": s2(p.amount),
+                "currency": "EUR",
+                "created_at": _iso_local(p.created_at),
+            }
+            for p in order.payments
+        ]
+    }
+
+
 def shopify_payout(payout: Payout) -> dict[str, Any]:
     """A Shopify Payments payout; ``amount`` = Σ gross − Σ fee of its summary groups."""
     return {

@@ -8,7 +8,8 @@ mid-fetch). Tests run the real httpx stack against this server over loopback, an
 It serves, at each platform's real paths and with its real pagination and filters:
 
 =============  ==========================================================================
-Shopify        ``/admin/api/2025-01/orders.json``, ``shopify_payments/payouts.json``,
+Shopify        ``/admin/api/2025-01/orders.json``, ``orders/<id>/transactions.json``,
+               ``shopify_payments/payouts.json``,
                ``shopify_payments/balance/transactions.json`` (Link ``page_info``,
                leaky-bucket throttle with ``X-Shopify-Shop-Api-Call-Limit`` and 429)
 WooCommerce    ``/wp-json/wc/v3/orders`` (page/per_page, ``X-WP-Total(Pages)``)
@@ -404,6 +405,13 @@ class SandboxServer:
         if method != "GET" or m is None:
             raise _ClientError(404, {"errors": "Not Found"})
         resource = m.group(2)
+        reply_headers = {
+            "X-Shopify-Shop-Api-Call-Limit": level,
+            "X-Shopify-API-Version": m.group(1),
+        }
+        sub = re.fullmatch(r"orders/(\d+)/transactions", resource)
+        if sub is not None:
+            return _Reply(200, self._shopify_order_txns(int(sub.group(1))), reply_headers)
         limit = int(q.get("limit", "50"))
         if not 1 <= limit <= 250:
             raise _ClientError(400, {"errors": {"limit": "must be between 1 and 250"}})
@@ -444,10 +452,6 @@ class SandboxServer:
         if offset + limit < len(items):
             nxt = _encode({"f": filters, "o": offset + limit})
             links.append(f'<{base}?{urlencode({"limit": limit, "page_info": nxt})}>; rel="next"')
-        reply_headers = {
-            "X-Shopify-Shop-Api-Call-Limit": level,
-            "X-Shopify-API-Version": m.group(1),
-        }
         if links:
             reply_headers["Link"] = ", ".join(links)
         return _Reply(200, {key: page}, reply_headers, listing=True)
@@ -477,6 +481,17 @@ class SandboxServer:
             "shopify-orders", lambda: {o.id: dialects.shopify_order(o) for o in self.data.orders}
         )
         return [rendered[o.id] for o in rows]
+
+    def _shopify_order_txns(self, order_id: int) -> dict[str, Any]:
+        """``orders/<id>/transactions.json``: one body, not paginated, as Shopify sends it.
+
+        The orders list does not embed transactions, so this is the only place a client
+        learns how much of an order a gift card paid.
+        """
+        order = next((o for o in self.data.orders if o.id == order_id), None)
+        if order is None:
+            raise _ClientError(404, {"errors": "Not Found"})
+        return dialects.shopify_order_transactions(order)
 
     def _shopify_payouts(self, f: Mapping[str, str]) -> list[dict[str, Any]]:
         low = date.fromisoformat(f["date_min"]) if "date_min" in f else None
