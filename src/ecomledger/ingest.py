@@ -231,8 +231,10 @@ def import_files(
                 if isinstance(importer, OrderImporter)
                 else list(importer.extract(str(path), []))
             )
+            _tag_balances(entries, str(getattr(importer, "source", importer.name)))
             booked.append((importer, path, entries))
         new = _dedupe([e for _, _, es in booked for e in es], index, result)
+        new += _opening_pads(new, index)
         numbered = _number(new, index, config)
         numbered = match_bank_lines(numbered, index)
         numbered = apply_rules(numbered, load_rules(books / RULES_NAME), config.company.country)
@@ -348,6 +350,41 @@ def _number(
     return assign_numbers(entries, invoices, credit_notes, invoice_of_order)
 
 
+OPENING_BALANCES = "Equity:Opening-Balances"
+
+
+def _tag_balances(entries: list[data.Directive], source: str) -> None:
+    """Give a statement's balance assertions the source of its lines (same ledger file)."""
+    for entry in entries:
+        if isinstance(entry, data.Balance) and "source" not in entry.meta:
+            entry.meta["source"] = source
+
+
+def _opening_pads(entries: list[data.Directive], index: ledger.LedgerIndex) -> list[data.Pad]:
+    """Bring forward the opening balance of a bank account the books have never seen.
+
+    The first statement of an account states a balance the books cannot know; a ``pad``
+    from ``Equity:Opening-Balances`` the day before its first assertion fills it, so the
+    statement's assertions hold from the first import. Later statements get no pad: a
+    difference there is a real finding.
+    """
+    first: dict[str, data.Balance] = {}
+    for entry in entries:
+        if isinstance(entry, data.Balance) and entry.account not in index.accounts:
+            known = first.get(entry.account)
+            if known is None or entry.date < known.date:
+                first[entry.account] = entry
+    pads = []
+    for account, balance in sorted(first.items()):
+        if not balance.amount.number:
+            continue  # nothing to bring forward (Beancount rejects an unused pad)
+        meta = data.new_metadata(str(balance.meta.get("filename", "<import>")), 0)
+        meta["source"] = balance.meta.get("source", "")
+        day = balance.date - dt.timedelta(days=1)
+        pads.append(data.Pad(meta, day, account, OPENING_BALANCES))
+    return pads
+
+
 def _opens(
     entries: list[data.Directive], index: ledger.LedgerIndex, config: Config
 ) -> list[data.Open]:
@@ -358,6 +395,8 @@ def _opens(
             if isinstance(entry, data.Transaction)
             else [entry.account]
             if isinstance(entry, data.Balance)
+            else [entry.account, entry.source_account]
+            if isinstance(entry, data.Pad)
             else []
         )
         for account in accounts:

@@ -308,6 +308,9 @@ def render_entry(entry: data.Directive) -> str:
     if isinstance(entry, data.Balance):
         head = f"{entry.date} balance {entry.account}  {entry.amount}"
         return "\n".join([head, *_meta_lines(entry.meta, "  ")]) + "\n"
+    if isinstance(entry, data.Pad):
+        head = f"{entry.date} pad {entry.account} {entry.source_account}"
+        return "\n".join([head, *_meta_lines(entry.meta, "  ")]) + "\n"
     return str(printer.format_entry(entry))
 
 
