@@ -410,7 +410,8 @@ def parse_order(order: dict[str, Any], source: str, where: str, home: str = "FR"
     ]
     gift_cards = sum(
         (_money(t, "amount") for t in order.get("transactions") or []
-         if t.get("gateway") == "gift_card" and t.get("status") == "success"),
+         if t.get("gateway") == "gift_card" and t.get("status") == "success"
+         and t.get("kind", "sale") in ("sale", "capture")),
         ZERO,
     )  # fmt: skip
     rates = [line.vat_rate for line in lines] + [ship.vat_rate for ship in shipping]

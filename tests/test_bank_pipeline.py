@@ -96,17 +96,17 @@ def test_a_malformed_statement_is_refused_naming_the_line(
     [
         (b"Status,Settlement date (UTC)\nsettled,2026-03-01\n", "qonto-bad.csv"),
         (
-            "Status,Settlement date (UTC),Operation date (UTC),Total amount (incl. VAT),Currency,"
-            "Counterparty name,Payment method,Transaction ID,IBAN,Reference,Category,Note,"
-            "VAT amount,Initiator\nsettled,yesterday,2026-03-01 09:00:00,5.00,EUR,X,card,t1,"
-            ",,,,0.00,\n".encode(),
+            b"Status,Settlement date (UTC),Operation date (UTC),Total amount (incl. VAT),Currency,"
+            b"Counterparty name,Payment method,Transaction ID,IBAN,Reference,Category,Note,"
+            b"VAT amount,Initiator\nsettled,yesterday,2026-03-01 09:00:00,5.00,EUR,X,card,t1,"
+            b",,,,0.00,\n",
             "qonto-bad.csv:2:",
         ),
         (
-            "Status,Settlement date (UTC),Operation date (UTC),Total amount (incl. VAT),Currency,"
-            "Counterparty name,Payment method,Transaction ID,IBAN,Reference,Category,Note,"
-            "VAT amount,Initiator\nsettled,2026-03-01 09:00:00,2026-03-01 09:00:00,cinq,EUR,X,"
-            "card,t1,,,,,0.00,\n".encode(),
+            b"Status,Settlement date (UTC),Operation date (UTC),Total amount (incl. VAT),Currency,"
+            b"Counterparty name,Payment method,Transaction ID,IBAN,Reference,Category,Note,"
+            b"VAT amount,Initiator\nsettled,2026-03-01 09:00:00,2026-03-01 09:00:00,cinq,EUR,X,"
+            b"card,t1,,,,,0.00,\n",
             "qonto-bad.csv:2:",
         ),
         (b"Status,Settlement date (UTC)\n\xff\xfe\x00garbage\x81\n", "qonto-bad.csv"),
