@@ -4,10 +4,16 @@ Most banks have no dedicated importer and never will; their exports differ only 
 column names, date format, separators and how they sign amounts. A user describes that
 once in ``ecomledger.toml`` (hledger's rules-file idea, as a validated model)::
 
-    [banks.savings.layout]
+    [[banks]]
+    name = "savings"
+    format = "csv"
+    account = "Assets:Bank:Savings"
+
+    [banks.layout]
     date_format = "%d/%m/%Y"
     sign = "debit_credit"
-    [banks.savings.layout.columns]
+
+    [banks.layout.columns]
     date = "Date opération"
     debit = "Débit"
     credit = "Crédit"

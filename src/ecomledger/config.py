@@ -209,7 +209,7 @@ class Bank(_Model):
     account: str
     currency: str = "EUR"
     iban: str = ""
-    csv: CsvLayout | None = None  # layout for format = "csv" (see importers/generic_csv.py)
+    layout: CsvLayout | None = None  # for format = "csv" (see importers/generic_csv.py)
     accounts: dict[str, str] = {}  # statement account id (IBAN, :25:) → Beancount account
 
     @field_validator("account")
@@ -275,9 +275,9 @@ class Config(_Model):
     @model_validator(mode="after")
     def _csv_layout(self) -> Config:
         for index, bank in enumerate(self.banks):
-            if bank.format == "csv" and bank.csv is None:
+            if bank.format == "csv" and bank.layout is None:
                 raise ValueError(
-                    f"banks[{index}] has format 'csv' but no [banks.csv] layout; describe its "
+                    f"banks[{index}] has format 'csv' but no [banks.layout]; describe its "
                     "columns (see the README)"
                 )
         return self

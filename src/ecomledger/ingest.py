@@ -99,7 +99,7 @@ def bank_importers(config: Config) -> list[beangulp.Importer]:
                 f"ecomledger.toml: bank {bank.name!r} has format {bank.format!r}; "
                 f"use one of {known}"
             )
-        options: dict[str, object] = {"layout": bank.csv} if bank.csv else {}
+        options: dict[str, object] = {"layout": bank.layout} if bank.layout else {}
         importers.append(
             cls(
                 bank.name,
