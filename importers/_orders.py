@@ -9,8 +9,9 @@ base books the records with :mod:`ecomledger.booking`. Numbering is left to the 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
+from decimal import Decimal
 
 import beangulp
 from beancount.core import data
@@ -21,6 +22,9 @@ from ecomledger.booking import (
     book_payout,
     book_refund,
     bookable,
+    order_source_id,
+    payout_source_id,
+    refund_source_id,
 )
 from ecomledger.model import Order, Payout, Refund
 from ecomledger.numbering import Series, assign_numbers
@@ -43,6 +47,14 @@ def envelope_shop(filepath: str) -> str | None:
 
 
 Records = Order | Refund | Payout
+
+
+def _known(booked: Mapping[str, object], source_id: str, amount: Decimal, currency: str) -> bool:
+    """Whether ``source_id`` is in the books having moved exactly ``amount currency``."""
+    found = booked.get(source_id)
+    return found is not None and getattr(found, "amount", None) == (amount, currency)
+
+
 CUSTOMERS = "Assets:Customers"
 
 
@@ -82,6 +94,7 @@ class OrderImporter(beangulp.Importer):
         )
         self.invoice_pattern = invoice_pattern
         self.credit_note_pattern = credit_note_pattern
+        self.skipped: dict[str, int] = {}
 
     @property
     def name(self) -> str:
@@ -118,20 +131,47 @@ class OrderImporter(beangulp.Importer):
             return self.sale
         return replace(self.sale, clearing_account=CUSTOMERS)
 
-    def book(self, filepath: str) -> list[data.Directive]:
-        """Book every record of the file, unnumbered, in the file's order."""
+    def book(
+        self, filepath: str, booked: Mapping[str, object] | None = None
+    ) -> list[data.Directive]:
+        """Book every record of the file, unnumbered, in the file's order.
+
+        ``booked`` maps the source ids already in the books to the amount they moved
+        (see :func:`ecomledger.ledger.moved_amount`): a record found there with the same
+        amount is not booked again, and counted in ``self.skipped[filepath]``. Re-importing
+        a file of 100,000 orders then costs a parse, not a booking. A record whose amount
+        differs is booked, so that dedupe reports the conflict with both locations.
+        """
+        known = booked or {}
         orders: dict[str, Order] = {}
         entries: list[data.Directive] = []
+        skipped = 0
         for record in self.records(filepath):
             if isinstance(record, Order):
                 orders[record.order_id] = record
-                if bookable(record):
-                    entries.append(book_order(record, self.context(record)))
+                if not bookable(record):
+                    continue
+                if _known(
+                    known,
+                    order_source_id(record),
+                    record.total - record.gift_card_payments,
+                    record.currency,
+                ):
+                    skipped += 1
+                    continue
+                entries.append(book_order(record, self.context(record)))
             elif isinstance(record, Refund):
                 order = orders.get(record.order_id)
-                if order is not None and record.total:
-                    entries.append(book_refund(record, order, self.context(order)))
+                if order is None or not record.total:
+                    continue
+                if _known(known, refund_source_id(record), -record.total, record.currency):
+                    skipped += 1
+                    continue
+                entries.append(book_refund(record, order, self.context(order)))
             else:
+                if _known(known, payout_source_id(record), record.amount, record.currency):
+                    skipped += 1
+                    continue
                 entries.append(
                     book_payout(
                         record,
@@ -140,6 +180,7 @@ class OrderImporter(beangulp.Importer):
                         self.payouts.fees_account,
                     )
                 )
+        self.skipped[filepath] = skipped
         return entries
 
     def extract(self, filepath: str, existing: data.Entries) -> data.Entries:

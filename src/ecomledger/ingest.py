@@ -226,11 +226,11 @@ def import_files(
             if not path.is_file():
                 raise InputError(str(path), 0, "does not exist; check the path")
             importer = identify(importers, path)
-            entries = (
-                importer.book(str(path))
-                if isinstance(importer, OrderImporter)
-                else list(importer.extract(str(path), []))
-            )
+            if isinstance(importer, OrderImporter):
+                entries = importer.book(str(path), index.ids)
+                result.duplicates += importer.skipped.get(str(path), 0)
+            else:
+                entries = list(importer.extract(str(path), []))
             _tag_balances(entries, str(getattr(importer, "source", importer.name)))
             booked.append((importer, path, entries))
         new = _dedupe([e for _, _, es in booked for e in es], index, result)
