@@ -65,6 +65,8 @@ def assign_numbers(
 ) -> list[data.Directive]:
     """Number new invoices and credit notes in date order, and point credit notes at invoices.
 
+    The entries are new (just booked), so their metadata is filled in place.
+
     Args:
         entries: new entries; invoices carry ``invoice: ""`` and credit notes
             ``credit_note: ""`` until numbered, and credit notes carry ``order_source_id``.
@@ -78,12 +80,13 @@ def assign_numbers(
         if isinstance(entry, data.Transaction) and entry.meta.get(INVOICE) == "":
             number = invoices.next(entry.date)
             known[str(entry.meta["source_id"])] = number
-            meta = {**entry.meta, INVOICE: number}
-            entry = entry._replace(meta=meta, narration=f"Invoice {number}{entry.narration or ''}")
+            entry.meta[INVOICE] = number  # the entry is new: its meta is ours to fill
+            entry = entry._replace(narration=f"Invoice {number}{entry.narration or ''}")
         elif isinstance(entry, data.Transaction) and entry.meta.get(CREDIT_NOTE) == "":
             number = credit_notes.next(entry.date)
             credited = known.get(str(entry.meta.get("order_source_id")), "")
-            meta = {k: v for k, v in entry.meta.items() if k != "order_source_id"}
+            meta = entry.meta
+            meta.pop("order_source_id", None)
             meta[CREDIT_NOTE] = number
             if credited:
                 meta["credits"] = credited

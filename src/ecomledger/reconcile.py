@@ -60,10 +60,12 @@ def match_bank_lines(entries: Sequence[data.Directive], index: LedgerIndex) -> l
     ``index`` holds what the books already know; payouts and invoices among ``entries``
     (the same import) count too. Each payout and invoice is settled at most once.
     """
+    if not any(isinstance(e, data.Transaction) and is_bank_line(e) for e in entries):
+        return list(entries)  # an import of orders only: nothing to match
     payouts = {k: v for k, v in index.payouts.items() if k not in index.settled_payouts}
     receivables = {k: v for k, v in index.receivables.items() if k not in index.settled_invoices}
     for entry in entries:
-        if isinstance(entry, data.Transaction):
+        if isinstance(entry, data.Transaction) and _settleable(entry):
             _learn(entry, payouts, receivables)
     out: list[data.Directive] = []
     for entry in sorted(entries, key=lambda e: e.date):
@@ -71,6 +73,13 @@ def match_bank_lines(entries: Sequence[data.Directive], index: LedgerIndex) -> l
             entry = _match_one(entry, payouts, receivables)
         out.append(entry)
     return out
+
+
+def _settleable(txn: data.Transaction) -> bool:
+    """Whether ``txn`` is a payout or an invoice a bank transfer may settle."""
+    if "payout_id" in txn.meta:
+        return True
+    return "invoice" in txn.meta and bool(txn.postings) and txn.postings[0].account == CUSTOMERS
 
 
 def _learn(
