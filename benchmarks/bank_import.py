@@ -16,6 +16,7 @@ import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 from ecomledger.importers import camt053, qonto
@@ -35,7 +36,7 @@ def write_qonto(path: Path, count: int) -> None:
         out.write(HEADER)
         for i in range(count):
             when = (start + dt.timedelta(minutes=5 * i)).strftime("%Y-%m-%d %H:%M:%S")
-            amount = f"{rng.randint(-50000, 50000) / 100:.2f}"
+            amount = str(Decimal(rng.randint(-50000, 50000)).scaleb(-2))
             ref = f"tx_{i:08d}" if i % 3 else ""  # a third without id: fingerprints
             out.write(
                 f"settled,{when},{when},{amount},EUR,Counterparty {i % 997},card,{ref},,"
@@ -94,6 +95,31 @@ def measure(label: str, count: int, run: Callable[[], object]) -> None:
     )
 
 
+def measure_import(tmp: Path, csv_path: Path, count: int) -> None:
+    """The whole ``ecomledger import`` of the statement into demo books: parse, book,
+    dedupe, match, rules, write; then the same file again (every line a duplicate)."""
+    import resource
+    import shutil
+
+    from ecomledger.config import load_config
+    from ecomledger.ingest import import_files
+
+    books = tmp / "books"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "examples" / "demo-shop", books)
+    for item in (books / "inbox").iterdir():
+        item.unlink()
+    config = load_config(books / "ecomledger.toml")
+    for label in ("qonto import (full)", "qonto re-import"):
+        start = time.perf_counter()
+        import_files(books, config, [csv_path], archive=False)
+        seconds = time.perf_counter() - start
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(
+            f"{label:<22} {count:>8,} lines  wall {seconds:6.2f} s {count / seconds:>8,.0f}/s"
+            f"  peak RSS {peak:,.0f} MiB"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=100_000)
@@ -106,6 +132,7 @@ def main() -> None:
         imp = qonto.Importer("main", "Assets:Bank:Qonto")
         measure("qonto parse", args.lines, lambda: timed_parse(imp, str(csv_path)))
         measure("qonto parse+extract", args.lines, lambda: imp.extract(str(csv_path), []))
+        measure_import(Path(tmp), csv_path, args.lines)
         if args.camt:
             xml_path = Path(tmp) / "camt.xml"
             write_camt(xml_path, args.camt_lines)

@@ -195,10 +195,10 @@ class BankImporter(beangulp.Importer):
     ) -> BankLine:
         """Build a BankLine of this importer (occurrence is set later, by content).
 
-        Built with ``model_construct``: every argument is already typed (this method's
-        signature is checked by mypy), and validation would double the cost of a line.
+        Plain construction, validated: pydantic-core validates these typed fields in a few
+        microseconds, several times faster than ``model_construct``'s Python loop.
         """
-        return BankLine.model_construct(
+        return BankLine(
             source=self.source,
             filename=filepath,
             lineno=lineno,

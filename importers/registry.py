@@ -9,32 +9,51 @@ knows whether to re-export the file or describe it as a generic CSV.
 
 from __future__ import annotations
 
+import importlib
 import os
+from collections.abc import Iterator, Mapping
 
-from ecomledger.importers import (
-    camt053,
-    cfonb120,
-    generic_csv,
-    mt940,
-    ofx,
-    qonto,
-    revolut,
-    shine,
-)
 from ecomledger.importers._bank import BankImporter, Sniff
+
+
+class _Formats(Mapping[str, type[BankImporter]]):
+    """Format name → importer class, each module imported on first use.
+
+    The OFX parser alone takes most of a second to import; a run that reads only a Qonto
+    CSV should not pay for it.
+    """
+
+    def __init__(self, names: dict[str, str]) -> None:
+        self._names = names
+        self._loaded: dict[str, type[BankImporter]] = {}
+
+    def __getitem__(self, name: str) -> type[BankImporter]:
+        if name not in self._loaded:
+            module = importlib.import_module(f"ecomledger.importers.{self._names[name]}")
+            self._loaded[name] = module.Importer
+        return self._loaded[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
 
 #: Format name → importer class. Order matters for :func:`identify_format`: the most
 #: specific signatures first, the guessed Shine layout and the generic CSV last.
-BANK_FORMATS: dict[str, type[BankImporter]] = {
-    "camt053": camt053.Importer,
-    "ofx": ofx.Importer,
-    "mt940": mt940.Importer,
-    "cfonb120": cfonb120.Importer,
-    "qonto": qonto.Importer,
-    "revolut": revolut.Importer,
-    "shine": shine.Importer,
-    "csv": generic_csv.Importer,
-}
+BANK_FORMATS: Mapping[str, type[BankImporter]] = _Formats(
+    {
+        "camt053": "camt053",
+        "ofx": "ofx",
+        "mt940": "mt940",
+        "cfonb120": "cfonb120",
+        "qonto": "qonto",
+        "revolut": "revolut",
+        "shine": "shine",
+        "csv": "generic_csv",
+    }
+)
 
 
 def sniff_all(filepath: str) -> dict[str, Sniff]:

@@ -344,7 +344,7 @@ def _customer(order: dict[str, Any]) -> Customer:
         for key in ("address1", "address2", "zip", "city", "country")
         if address.get(key)
     )
-    return Customer.model_construct(
+    return Customer(
         name=name or str(order.get("email") or ""),
         email=str(order.get("email") or ""),
         country=str(address.get("country_code") or "").upper(),
@@ -363,17 +363,12 @@ def _status(order: dict[str, Any]) -> OrderStatus:
 
 
 def parse_order(order: dict[str, Any], source: str, where: str, home: str = "FR") -> Order:
-    """Turn one Shopify order into an :class:`Order` (refunds come from :func:`parse_refunds`).
-
-    The records are built with ``model_construct``: every field is converted explicitly
-    here (Decimal, aware datetime, tuples), so pydantic's validation would only check it a
-    second time, at a third of the import's cost on large files.
-    """
+    """Turn one Shopify order into an :class:`Order` (refunds come from :func:`parse_refunds`)."""
     lines = []
     for item in order.get("line_items") or []:
         rate, tax = _tax(item)
         lines.append(
-            OrderLine.model_construct(
+            OrderLine(
                 sku=str(item.get("sku") or ""),
                 description=str(item.get("name") or item.get("title") or ""),
                 quantity=Decimal(str(item["quantity"])),
@@ -389,7 +384,7 @@ def parse_order(order: dict[str, Any], source: str, where: str, home: str = "FR"
     for ship in order.get("shipping_lines") or []:
         rate, tax = _tax(ship)
         shipping.append(
-            ShippingLine.model_construct(
+            ShippingLine(
                 description=str(ship.get("title") or "Shipping"),
                 price=_money(ship, "price"),
                 vat_rate=rate,
@@ -420,7 +415,7 @@ def parse_order(order: dict[str, Any], source: str, where: str, home: str = "FR"
         ZERO,
     )  # fmt: skip
     rates = [line.vat_rate for line in lines] + [ship.vat_rate for ship in shipping]
-    return Order.model_construct(
+    return Order(
         source=source,
         filename=where,
         order_id=str(order["id"]),

@@ -190,3 +190,40 @@ def test_rendered_entries_read_back_identically() -> None:
     }
     assert back.postings[0].meta["qty"] == Decimal("2")
     assert [p.units for p in back.postings] == [p.units for p in txn.postings]
+
+
+def test_a_zero_amount_renders_as_an_amount() -> None:
+    """Beancount's Amount is falsy at zero; the renderer must still print 0.00 EUR."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from beancount.parser import parser
+
+    from ecomledger.booking import book_bank_line
+    from ecomledger.model import BankLine
+
+    line = BankLine(
+        source="q:m",
+        account="Assets:Bank:Q",
+        date=dt.date(2026, 1, 1),
+        amount=Decimal("0.00"),
+        currency="EUR",
+        payee="Card check",
+    )
+    text = ledger.render([book_bank_line(line)])
+    assert "Assets:Bank:Q    0.00 EUR" in text
+    parsed, errors, _ = parser.parse_string(text)
+    assert errors == [] and ledger.moved_amount(parsed[0]) == (Decimal("0.00"), "EUR")
+
+
+def test_the_index_cache_agrees_with_a_fresh_parse(demo_books: Path) -> None:
+    """What an import remembers of its own writes is exactly what parsing the files gives."""
+    config = load_config(demo_books / "ecomledger.toml")
+    import_files(demo_books, config, [demo_books / ORDERS])
+    import_files(demo_books, config, [demo_books / PAYOUTS])
+    cached = ledger.scan(demo_books)
+    (demo_books / ledger.INDEX_CACHE).unlink()
+    fresh = ledger.scan(demo_books)
+    assert cached.ids == fresh.ids
+    assert cached.numbers == fresh.numbers and cached.accounts == fresh.accounts
+    assert cached.payouts == fresh.payouts

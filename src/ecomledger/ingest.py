@@ -251,7 +251,9 @@ def import_files(
         plan = _plan(books, config, numbered)
         if opens:
             plan.setdefault(books / ledger.ACCOUNTS_FILE, []).extend(opens)
-        result.written = ledger.write_plan(plan, header=_HEADER)
+        placed = ledger.write_plan(plan, header=_HEADER)
+        ledger.remember_written(books, placed)
+        result.written = list(placed)
         if archive:
             for importer, path, _ in booked:
                 _archive(books, importer, path)
@@ -272,6 +274,9 @@ def _no_gc() -> Iterator[None]:
         yield
     finally:
         if enabled:
+            # Move what survived out of the collector's sight first: re-enabling would
+            # otherwise start with a full pass over millions of objects.
+            gc.freeze()
             gc.enable()
 
 

@@ -36,6 +36,7 @@ from pathlib import Path
 
 from beancount import loader
 from beancount.core import data
+from beancount.core.amount import Amount
 from beancount.parser import parser, printer
 from beancount.utils.misc_utils import escape_string
 
@@ -141,8 +142,8 @@ class LedgerIndex:
         meta = entry.meta or {}
         first = entry.postings[0] if entry.postings else None
         units = first.units if first is not None else None
-        if first is None or units is None or units.number is None:
-            return
+        if first is None or not isinstance(units, Amount) or units.number is None:
+            return  # a hand-written posting left for Beancount to interpolate
         number, currency = units.number, str(units.currency)
         location = Location(str(meta.get("filename", "?")), int(meta.get("lineno", 0)))
         if "payout_id" in meta and first.account == TRANSFERS:
@@ -161,11 +162,9 @@ class LedgerIndex:
 
 def moved_amount(entry: data.Transaction) -> tuple[Decimal, str] | None:
     """Return the amount of the entry's first posting: the money the source says moved."""
-    if not entry.postings or entry.postings[0].units is None:
-        return None
-    units = entry.postings[0].units
-    if units.number is None:
-        return None
+    units = entry.postings[0].units if entry.postings else None
+    if not isinstance(units, Amount) or not isinstance(units.number, Decimal):
+        return None  # left for Beancount to interpolate (parsed, not booked)
     return units.number, str(units.currency)
 
 
@@ -268,26 +267,35 @@ def render(entries: Iterable[data.Directive]) -> str:
     return "".join(render_entry(entry) + "\n" for entry in entries)
 
 
+def _quote(text: str) -> str:
+    return '"' + (escape_string(text) if '"' in text or "\\" in text else text) + '"'
+
+
 def _value(value: object) -> str | None:
     """Render a metadata value as Beancount reads it back (None: not printable)."""
     kind = type(value)
     if kind is str:
-        return '"' + escape_string(value) + '"' if '"' in value or "\\" in value else f'"{value}"'  # type: ignore[operator]
-    if kind is Decimal:
+        return _quote(value)  # type: ignore[arg-type]
+    if kind is Decimal or kind is dt.date:
         return str(value)
-    if isinstance(value, str):
-        return '"' + escape_string(value) + '"'
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
+    if isinstance(value, str):
+        return _quote(value)
     if isinstance(value, Decimal | dt.date):
         return str(value)
     return None
 
 
+_HIDDEN = frozenset(("filename", "lineno"))
+
+
 def _meta_lines(meta: data.Meta | None, indent: str) -> list[str]:
+    if not meta:
+        return []
     lines = []
-    for key, value in (meta or {}).items():
-        if key in ("filename", "lineno") or key.startswith("__"):
+    for key, value in meta.items():
+        if key in _HIDDEN or key[0] == "_":
             continue
         text = _value(value)
         if text is not None:
@@ -325,11 +333,11 @@ def _render_transaction(txn: data.Transaction) -> str:
         head += f" ^{link}"
     lines = [head, *_meta_lines(txn.meta, "  ")]
     width = max((len(p.account) for p in txn.postings), default=0)
-    numbers = [str(p.units.number) if p.units else "" for p in txn.postings]
+    numbers = [str(p.units.number) if p.units is not None else "" for p in txn.postings]
     digits = max((len(n) for n in numbers), default=0)
     for posting, number in zip(txn.postings, numbers, strict=True):
         flag = f"{posting.flag} " if posting.flag else ""
-        currency = posting.units.currency if posting.units else ""
+        currency = posting.units.currency if posting.units is not None else ""
         lines.append(f"  {flag}{posting.account:<{width}}  {number:>{digits}} {currency}")
         lines.extend(_meta_lines(posting.meta, "    "))
     return "\n".join(lines) + "\n"
@@ -360,13 +368,16 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def write_plan(plan: dict[Path, list[data.Directive]], header: str = "") -> list[Path]:
-    """Append each file's new entries to it atomically; return the files written.
+Placed = dict[Path, list[tuple[data.Directive, int]]]
+
+
+def write_plan(plan: dict[Path, list[data.Directive]], header: str = "") -> Placed:
+    """Append each file's new entries to it atomically; say where each entry now starts.
 
     Files are written in path order, each replaced atomically; a file that does not exist yet
     starts with ``header``.
     """
-    written = []
+    placed: Placed = {}
     for path in sorted(plan):
         entries = plan[path]
         if not entries:
@@ -374,10 +385,38 @@ def write_plan(plan: dict[Path, list[data.Directive]], header: str = "") -> list
         old = path.read_text(encoding="utf-8") if path.exists() else header
         if old and not old.endswith("\n"):
             old += "\n"
-        separator = "\n" if old.strip() else ""
-        atomic_write(path, old + separator + render(entries).rstrip("\n") + "\n")
-        written.append(path)
-    return written
+        base = old + ("\n" if old.strip() else "")
+        line = base.count("\n") + 1
+        chunks, where = [], []
+        for entry in entries:
+            text = render_entry(entry)
+            where.append((entry, line))
+            chunks.append(text)
+            line += text.count("\n") + 1
+        atomic_write(path, base + "\n".join(chunks))
+        placed[path] = where
+    return placed
+
+
+def remember_written(books: Path, placed: Placed) -> None:
+    """Add what was just written to the index cache, so the next scan need not parse it.
+
+    Called under the books' lock right after :func:`write_plan`, when the cache is fresh
+    for every file (the import's own :func:`scan` refreshed it).
+    """
+    cache_path = books / INDEX_CACHE
+    cached = _load_cache(cache_path)
+    for path, items in placed.items():
+        key = str(path.resolve())
+        fragment = cached.get(key) or _Fragment(0, 0, [], LedgerIndex())
+        for entry, lineno in items:
+            fragment.index.add(
+                entry._replace(meta={**entry.meta, "filename": key, "lineno": lineno})
+            )
+        stat = path.stat()
+        fragment.size, fragment.mtime_ns = stat.st_size, stat.st_mtime_ns
+        cached[key] = fragment
+    _save_cache(cache_path, cached)
 
 
 @contextlib.contextmanager

@@ -184,7 +184,7 @@ def reconcile(entries: Iterable[data.Directive], period: Period) -> ReconcileRep
 
 def _row(txn: data.Transaction) -> dict[str, str]:
     first = txn.postings[0]
-    amount = f"{first.units.number} {first.units.currency}" if first.units else ""
+    amount = f"{first.units.number} {first.units.currency}" if first.units is not None else ""
     return {
         "date": txn.date.isoformat(),
         "amount": amount,

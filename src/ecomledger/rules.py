@@ -20,6 +20,7 @@ is one sentence naming the rule and the key.
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from collections import Counter, defaultdict
@@ -39,6 +40,11 @@ from ecomledger.money import ZERO, percent, round_money
 RULES_NAME = "rules.toml"
 DEDUCTIBLE_VAT = "Assets:VAT:Deductible"
 _ACCOUNT = re.compile(r"^(Assets|Liabilities|Equity|Income|Expenses)(:[A-Z0-9][A-Za-z0-9-]*)+$")
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
 
 
 class Rule(BaseModel):
@@ -87,7 +93,7 @@ class Rule(BaseModel):
         if self.amount_max is not None and size > self.amount_max:
             return False
         text = f"{txn.payee or ''} {txn.narration or ''}"
-        return re.search(self.match, text) is not None
+        return _compiled(self.match).search(text) is not None
 
 
 class RuleFile(BaseModel):
