@@ -115,3 +115,14 @@ def test_demo_books_are_what_init_creates(tmp_path: Path) -> None:
 
     accounts = (EXAMPLES / "accounts.beancount").read_text(encoding="utf-8")
     assert accounts.startswith(accounts_beancount())
+
+
+def test_check_reports_an_oss_option_out_of_step(cli, demo_books: Path) -> None:
+    config = demo_books / "ecomledger.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("oss_opt_in = true ", "oss_opt_in = false"),
+        encoding="utf-8",
+    )
+    result = cli("--books", str(demo_books), "check")
+    assert result.code == 1
+    assert "main.beancount:9: the vat plugin runs with oss_opt_in=True" in result.out

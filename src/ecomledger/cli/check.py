@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 
 from ecomledger import ledger
-from ecomledger.cli._common import books_dir, console
+from ecomledger.cli._common import books_and_config, console
+from ecomledger.consistency import plugin_mismatches
 
 app = typer.Typer()
 
@@ -27,9 +28,10 @@ def check_command(
     output: Annotated[Format, typer.Option("--format", help="text or json.")] = Format.text,
 ) -> None:
     """Load the books through Beancount with ecomledger's plugins; exit 1 on any error."""
-    books = books_dir(ctx)
+    books, config = books_and_config(ctx)
     entries, errors, _ = ledger.load(books)
-    problems = [ledger.format_error(error, books) for error in errors]
+    problems = plugin_mismatches(config, books / ledger.MAIN_FILE)
+    problems += [ledger.format_error(error, books) for error in errors]
     if output is Format.json:
         payload = {
             "books": str(books),
