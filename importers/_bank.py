@@ -41,7 +41,6 @@ import datetime as dt
 import functools
 import gc
 import logging
-import os
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -54,7 +53,7 @@ from beancount.core import data
 
 from ecomledger import booking
 from ecomledger.errors import ConfigError, InputError
-from ecomledger.importers._currency import is_currency
+from ecomledger.importers._currency import read_currency
 from ecomledger.model import BankLine, StatementBalance
 from ecomledger.money import ZERO, parse_amount
 
@@ -242,20 +241,8 @@ class BankImporter(beangulp.Importer):
         Returns:
             The currency to book and the metadata to add to the line.
         """
-        stripped = code.strip()
-        upper = stripped.upper()
-        if not upper:
-            return self.currency, {}
-        if is_currency(upper):
-            return upper, {}
-        prefix = f"{os.path.basename(filepath)}: {stripped!r} is not an ISO 4217 currency"
-        if not any(finding.startswith(prefix) for finding in findings):
-            findings.append(
-                f"{prefix} (first on line {lineno}); its lines are booked in "
-                f"{self.currency}, the account's currency, with the code read kept in "
-                "currency_in_file"
-            )
-        return self.currency, {"currency_in_file": stripped}
+        booked_as = f"lines are booked in {self.currency}, the account's currency"
+        return read_currency(code, self.currency, filepath, lineno, findings, booked_as)
 
     def account_for(self, identifier: str) -> str:
         """Return the Beancount account of a bank account identifier found in a file."""

@@ -77,7 +77,6 @@ import abc
 import datetime as dt
 import hashlib
 import logging
-import os
 import re
 import unicodedata
 from collections import Counter
@@ -95,7 +94,7 @@ from beancount.core.amount import Amount
 from ecomledger.booking import ROUNDING, SUSPENSE, TRANSFERS
 from ecomledger.errors import ConfigError, InputError
 from ecomledger.importers._bank import amount_field
-from ecomledger.importers._currency import is_currency
+from ecomledger.importers._currency import read_currency
 from ecomledger.importers._text import CsvRow, detect_decimal_mark
 from ecomledger.money import CENT, ZERO, quantum
 from ecomledger.vat_rates import is_eu, normalise_country, standard_rate
@@ -422,20 +421,8 @@ class ProcessorImporter(beangulp.Importer):
         Returns:
             The currency to book and the metadata to add to the entry.
         """
-        stripped = code.strip()
-        upper = stripped.upper()
-        if not upper:
-            return self.currency, {}
-        if is_currency(upper):
-            return upper, {}
-        prefix = f"{os.path.basename(filepath)}: {stripped!r} is not an ISO 4217 currency"
-        if not any(finding.startswith(prefix) for finding in findings):
-            findings.append(
-                f"{prefix} (first on line {lineno}); its rows are booked in {self.currency}, "
-                "the processor's configured currency, with the code read kept in "
-                "currency_in_file"
-            )
-        return self.currency, {"currency_in_file": stripped}
+        booked_as = f"rows are booked in {self.currency}, the processor's configured currency"
+        return read_currency(code, self.currency, filepath, lineno, findings, booked_as)
 
     def local_date(self, moment: dt.datetime) -> dt.date:
         """Return the booking date of a timestamp; a naive one is the company's wall time."""

@@ -20,7 +20,7 @@ from typing import Any
 
 from ecomledger.errors import InputError
 from ecomledger.importers._orders import OrderImporter, Records
-from ecomledger.importers.shopify import envelope_platform, load_json
+from ecomledger.importers._payload import envelope_platform, load_json
 
 #: Keys of an SP-API ``payload`` that say which operation answered.
 _PAYLOAD_KEYS = frozenset({"Orders", "OrderItems", "FinancialEvents", "AmazonOrderId"})

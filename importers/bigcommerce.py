@@ -22,19 +22,23 @@ from typing import Any
 
 from ecomledger.errors import InputError
 from ecomledger.importers._orders import OrderImporter, Records
-from ecomledger.importers.shopify import (
+from ecomledger.importers._payload import (
+    buyer,
     dec,
-    first_item,
+    each_order,
+    first_item_has,
+    full_name,
     identify_payload,
     implied_rate,
-    latest_by_id,
+    implied_shipping,
     load_json,
+    order_line,
+    order_tax_country,
     pages_of,
-    refund_from_total,
-    tax_country,
-    unit_and_discount,
+    refunded_total,
+    status_of,
 )
-from ecomledger.model import Customer, Order, OrderLine, OrderStatus, Refund, ShippingLine
+from ecomledger.model import Customer, Order, OrderLine, OrderStatus, Refund
 from ecomledger.money import ZERO
 
 #: status_id: 2 shipped, 3 partially shipped, 4 refunded, 8 awaiting pickup, 9 awaiting
@@ -64,19 +68,17 @@ def _sub(related: Related, name: str, order_id: str) -> list[dict[str, Any]]:
 def _lines(products: list[dict[str, Any]], country: str, moment: dt.datetime) -> list[OrderLine]:
     lines = []
     for item in products:
-        quantity = dec(item.get("quantity"))
         gross = dec(item.get("total_inc_tax"))
         discount = sum((dec(d.get("amount")) for d in item.get("applied_discounts") or []), ZERO)
-        unit, rest = unit_and_discount(quantity, gross, gross - discount)
         price = dec(item.get("price_inc_tax"))
         lines.append(
-            OrderLine(
+            order_line(
                 sku=str(item.get("sku") or ""),
                 description=str(item.get("name") or ""),
-                quantity=quantity,
-                unit_price=unit,
+                quantity=dec(item.get("quantity")),
+                gross=gross,
+                taxable=gross - discount,
                 vat_rate=implied_rate(price, dec(item.get("price_tax")), country, moment),
-                discount=rest,
                 gift_card=item.get("type") == "giftcertificate",
                 line_id=str(item.get("id", "")),
             )
@@ -95,23 +97,19 @@ def _customer(order: dict[str, Any], address: dict[str, Any]) -> Customer:
         ),
         "",
     )
-    name = " ".join(p for p in (place.get("first_name"), place.get("last_name")) if p)
-    return Customer(
+    name = full_name(place.get("first_name"), place.get("last_name"))
+    return buyer(
+        place,
+        ("street_1", "zip", "city", "country"),
         name=str(place.get("company") or name),
         email=str(billing.get("email") or place.get("email") or ""),
-        country=str(place.get("country_iso2") or "").upper(),
-        vat_number=vat.replace(" ", "").upper(),
-        address=tuple(
-            str(place[key]) for key in ("street_1", "zip", "city", "country") if place.get(key)
-        ),
+        country=place.get("country_iso2"),
+        vat=vat,
     )
 
 
 def _status(order: dict[str, Any]) -> OrderStatus:
-    status = int(order.get("status_id") or 0)
-    if status in PAID:
-        return OrderStatus.PAID
-    return OrderStatus.CANCELLED if status in CANCELLED else OrderStatus.PENDING
+    return status_of(int(order.get("status_id") or 0), PAID, CANCELLED)
 
 
 def parse_order(
@@ -125,17 +123,10 @@ def parse_order(
     lines = _lines(_sub(related, "products", oid), customer.country, moment)
     ship_gross = dec(order.get("shipping_cost_inc_tax"))
     ship_tax = dec(order.get("shipping_cost_tax"))
+    method = (addresses[0] if addresses else {}).get("shipping_method")
     shipping = [
-        ShippingLine(
-            description=str(
-                (addresses[0] if addresses else {}).get("shipping_method") or "Shipping"
-            ),
-            price=ship_gross,
-            vat_rate=implied_rate(ship_gross, ship_tax, customer.country, moment),
-            tax=ship_tax,
-        )
+        implied_shipping(str(method or "Shipping"), ship_gross, ship_tax, customer.country, moment)
     ]
-    rates = [line.vat_rate for line in lines] + [s.vat_rate for s in shipping]
     return Order(
         source=source,
         filename=where,
@@ -151,22 +142,24 @@ def parse_order(
         customer=customer,
         status=_status(order),
         gateway=str(order.get("payment_method") or ""),
-        tax_country=tax_country(customer.country, customer.vat_number, rates, moment, home),
+        tax_country=order_tax_country(customer, lines, shipping, moment, home),
     )
 
 
 def parse_refunds(raw: dict[str, Any], order: Order, where: str) -> list[Refund]:
     """One credit note for ``refunded_amount`` (see the module docstring)."""
-    amount = dec(raw.get("refunded_amount"))
-    if not amount:
-        return []
-    moment = _rfc2822(raw.get("date_modified") or raw.get("date_created"), where, "date_modified")
-    return [refund_from_total(order, f"{order.order_id}-refunded", moment, amount, where)]
+    return refunded_total(
+        order,
+        dec(raw.get("refunded_amount")),
+        lambda: _rfc2822(
+            raw.get("date_modified") or raw.get("date_created"), where, "date_modified"
+        ),
+        where,
+    )
 
 
 def _is_bigcommerce(document: Any) -> bool:
-    first = first_item(document, None) if isinstance(document, list) else None
-    return first is not None and "total_inc_tax" in first and "status_id" in first
+    return first_item_has(document, None, "total_inc_tax", "status_id")
 
 
 class Importer(OrderImporter):
@@ -189,17 +182,12 @@ class Importer(OrderImporter):
             if not isinstance(page, list):
                 raise InputError(filepath, 0, "is not a BigCommerce payload (expected an array)")
             orders.extend(page)
-        for raw in latest_by_id(orders):
-            try:
-                order = parse_order(raw, related, self.source, filepath, self.sale.home_country)
-                yield order
-                yield from parse_refunds(raw, order, filepath)
-            except InputError:
-                raise
-            except (KeyError, TypeError, ArithmeticError, ValueError) as exc:
-                raise InputError(
-                    filepath, 0, f"order {raw.get('id', '?')}: field {exc} is missing or invalid"
-                ) from exc
+        yield from each_order(
+            orders,
+            filepath,
+            lambda raw: parse_order(raw, related, self.source, filepath, self.sale.home_country),
+            lambda raw, order: parse_refunds(raw, order, filepath),
+        )
 
 
 __all__ = ["Importer", "parse_order", "parse_refunds"]

@@ -19,22 +19,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ecomledger.errors import InputError
 from ecomledger.importers._orders import OrderImporter, Records
-from ecomledger.importers.shopify import (
+from ecomledger.importers._payload import (
+    buyer,
     dec,
-    first_item,
+    each_order,
+    first_item_has,
     identify_payload,
-    implied_rate,
-    latest_by_id,
+    implied_shipping,
     load_json,
-    pages_of,
-    refund_from_total,
-    tax_country,
-    unit_and_discount,
+    order_line,
+    order_tax_country,
+    orders_of_pages,
+    refunded_total,
+    status_of,
     utc,
 )
-from ecomledger.model import Customer, Order, OrderLine, OrderStatus, Refund, ShippingLine
+from ecomledger.model import Customer, Order, OrderLine, OrderStatus, Refund
 
 PAID = frozenset({"processing", "complete", "closed"})
 CANCELLED = frozenset({"canceled", "cancelled"})
@@ -45,18 +46,15 @@ def _lines(order: dict[str, Any]) -> list[OrderLine]:
     for item in order.get("items") or []:
         if item.get("parent_item_id"):
             continue  # the configurable parent carries the money
-        quantity = dec(item.get("qty_ordered"))
         gross = dec(item.get("base_row_total_incl_tax"))
-        taxable = gross - dec(item.get("base_discount_amount"))
-        unit, discount = unit_and_discount(quantity, gross, taxable)
         lines.append(
-            OrderLine(
+            order_line(
                 sku=str(item.get("sku") or ""),
                 description=str(item.get("name") or ""),
-                quantity=quantity,
-                unit_price=unit,
+                quantity=dec(item.get("qty_ordered")),
+                gross=gross,
+                taxable=gross - dec(item.get("base_discount_amount")),
                 vat_rate=dec(item.get("tax_percent")),
-                discount=discount,
                 tax=dec(item.get("base_tax_amount")),
                 gift_card=item.get("product_type") == "giftcard",
                 line_id=str(item.get("item_id", "")),
@@ -78,23 +76,18 @@ def _customer(order: dict[str, Any]) -> Customer:
         )
         if p
     )
-    vat = str(billing.get("vat_id") or order.get("customer_taxvat") or "")
-    return Customer(
+    return buyer(
+        billing,
+        ("postcode", "city", "country_id"),
         name=str(billing.get("company") or name),
         email=str(order.get("customer_email") or ""),
-        country=str(billing.get("country_id") or "").upper(),
-        vat_number=vat.replace(" ", "").upper(),
-        address=tuple(
-            str(billing[key]) for key in ("postcode", "city", "country_id") if billing.get(key)
-        ),
+        country=billing.get("country_id"),
+        vat=str(billing.get("vat_id") or order.get("customer_taxvat") or ""),
     )
 
 
 def _status(order: dict[str, Any]) -> OrderStatus:
-    state = str(order.get("state") or order.get("status") or "")
-    if state in PAID:
-        return OrderStatus.PAID
-    return OrderStatus.CANCELLED if state in CANCELLED else OrderStatus.PENDING
+    return status_of(str(order.get("state") or order.get("status") or ""), PAID, CANCELLED)
 
 
 def parse_order(order: dict[str, Any], source: str, where: str, home: str = "FR") -> Order:
@@ -104,19 +97,12 @@ def parse_order(order: dict[str, Any], source: str, where: str, home: str = "FR"
     lines = _lines(order)
     ship_gross = dec(order.get("base_shipping_incl_tax"))
     ship_tax = dec(order.get("base_shipping_tax_amount"))
+    description = str(order.get("shipping_description") or "Shipping")
     shipping = (
-        [
-            ShippingLine(
-                description=str(order.get("shipping_description") or "Shipping"),
-                price=ship_gross,
-                vat_rate=implied_rate(ship_gross, ship_tax, customer.country, moment),
-                tax=ship_tax,
-            )
-        ]
+        [implied_shipping(description, ship_gross, ship_tax, customer.country, moment)]
         if ship_gross
         else []
     )
-    rates = [line.vat_rate for line in lines] + [s.vat_rate for s in shipping]
     order_ccy = str(order.get("order_currency_code") or "")
     return Order(
         source=source,
@@ -134,22 +120,22 @@ def parse_order(order: dict[str, Any], source: str, where: str, home: str = "FR"
         gateway=str((order.get("payment") or {}).get("method") or ""),
         presentment_currency=order_ccy,
         presentment_total=dec(order.get("grand_total")) if order_ccy else None,
-        tax_country=tax_country(customer.country, customer.vat_number, rates, moment, home),
+        tax_country=order_tax_country(customer, lines, shipping, moment, home),
     )
 
 
 def parse_refunds(raw: dict[str, Any], order: Order, where: str) -> list[Refund]:
     """One credit note for ``base_total_refunded`` (see the module docstring)."""
-    amount = dec(raw.get("base_total_refunded"))
-    if not amount:
-        return []
-    moment = utc(str(raw.get("updated_at") or raw.get("created_at")), where, "updated_at")
-    return [refund_from_total(order, f"{order.order_id}-refunded", moment, amount, where)]
+    return refunded_total(
+        order,
+        dec(raw.get("base_total_refunded")),
+        lambda: utc(str(raw.get("updated_at") or raw.get("created_at")), where, "updated_at"),
+        where,
+    )
 
 
 def _is_magento(document: Any) -> bool:
-    first = first_item(document, "items") if isinstance(document, dict) else None
-    return first is not None and "entity_id" in first and "base_grand_total" in first
+    return first_item_has(document, "items", "entity_id", "base_grand_total")
 
 
 class Importer(OrderImporter):
@@ -163,22 +149,15 @@ class Importer(OrderImporter):
 
     def records(self, filepath: str) -> Iterator[Records]:
         """Yield each order (last copy by id) and its refund."""
-        orders: list[dict[str, Any]] = []
-        for page in pages_of(load_json(filepath)):
-            if not isinstance(page, dict):
-                raise InputError(filepath, 0, "is not a Magento payload (expected an object)")
-            orders.extend(page.get("items") or [])
-        for raw in latest_by_id(orders, "entity_id"):
-            try:
-                order = parse_order(raw, self.source, filepath, self.sale.home_country)
-                yield order
-                yield from parse_refunds(raw, order, filepath)
-            except InputError:
-                raise
-            except (KeyError, TypeError, ArithmeticError, ValueError) as exc:
-                raise InputError(
-                    filepath, 0, f"order {raw.get('entity_id', '?')}: field {exc} is invalid"
-                ) from exc
+        orders = orders_of_pages(load_json(filepath), filepath, "items", "Magento")
+        yield from each_order(
+            orders,
+            filepath,
+            lambda raw: parse_order(raw, self.source, filepath, self.sale.home_country),
+            lambda raw, order: parse_refunds(raw, order, filepath),
+            key="entity_id",
+            invalid="is invalid",
+        )
 
 
 __all__ = ["Importer", "parse_order", "parse_refunds"]

@@ -23,16 +23,16 @@ from zoneinfo import ZoneInfo
 
 from ecomledger.errors import InputError
 from ecomledger.importers._orders import OrderImporter, Records
-from ecomledger.importers.shopify import (
-    _largest_remainders,
+from ecomledger.importers._payload import (
     dec,
-    first_item,
+    each_order,
+    first_item_has,
     identify_payload,
     implied_rate,
-    latest_by_id,
+    largest_remainders,
     load_json,
-    pages_of,
-    unit_and_discount,
+    order_line,
+    orders_of_pages,
 )
 from ecomledger.model import Customer, Order, OrderLine, OrderStatus, ShippingLine
 from ecomledger.money import percent
@@ -51,19 +51,18 @@ def _local(value: Any, timezone: str, where: str) -> dt.datetime:
 def _lines(order: dict[str, Any], moment: dt.datetime) -> list[OrderLine]:
     rows = (order.get("associations") or {}).get("order_rows") or []
     grosses = [dec(r.get("unit_price_tax_incl")) * dec(r.get("product_quantity")) for r in rows]
-    discounts = _largest_remainders(dec(order.get("total_discounts_tax_incl")), grosses)
+    discounts = largest_remainders(dec(order.get("total_discounts_tax_incl")), grosses)
     lines = []
     for row, gross, share in zip(rows, grosses, discounts, strict=True):
         incl, excl = dec(row.get("unit_price_tax_incl")), dec(row.get("unit_price_tax_excl"))
-        unit, discount = unit_and_discount(dec(row.get("product_quantity")), gross, gross - share)
         lines.append(
-            OrderLine(
+            order_line(
                 sku=str(row.get("product_reference") or ""),
                 description=str(row.get("product_name") or ""),
                 quantity=dec(row.get("product_quantity")),
-                unit_price=unit,
+                gross=gross,
+                taxable=gross - share,
                 vat_rate=implied_rate(incl, incl - excl, "FR", moment),
-                discount=discount,
                 line_id=str(row.get("id", "")),
             )
         )
@@ -107,8 +106,7 @@ def parse_order(order: dict[str, Any], source: str, where: str, timezone: str) -
 
 
 def _is_prestashop(document: Any) -> bool:
-    first = first_item(document, "orders") if isinstance(document, dict) else None
-    return first is not None and "total_paid_tax_incl" in first
+    return first_item_has(document, "orders", "total_paid_tax_incl")
 
 
 class Importer(OrderImporter):
@@ -122,22 +120,13 @@ class Importer(OrderImporter):
 
     def records(self, filepath: str) -> Iterator[Records]:
         """Yield each order (last copy by id)."""
-        orders: list[dict[str, Any]] = []
-        for page in pages_of(load_json(filepath)):
-            if isinstance(page, list) and not page:
-                continue  # PrestaShop's empty page
-            if not isinstance(page, dict):
-                raise InputError(filepath, 0, "is not a PrestaShop payload (expected an object)")
-            orders.extend(page.get("orders") or [])
-        for raw in latest_by_id(orders):
-            try:
-                yield parse_order(raw, self.source, filepath, self.sale.timezone)
-            except InputError:
-                raise
-            except (KeyError, TypeError, ArithmeticError, ValueError) as exc:
-                raise InputError(
-                    filepath, 0, f"order {raw.get('id', '?')}: field {exc} is missing or invalid"
-                ) from exc
+        document = load_json(filepath)
+        orders = orders_of_pages(document, filepath, "orders", "PrestaShop", empty_list=True)
+        yield from each_order(
+            orders,
+            filepath,
+            lambda raw: parse_order(raw, self.source, filepath, self.sale.timezone),
+        )
 
 
 __all__ = ["Importer", "parse_order"]

@@ -23,16 +23,17 @@ from typing import Any
 
 from ecomledger.errors import InputError
 from ecomledger.importers._orders import OrderImporter, Records
-from ecomledger.importers.shopify import (
+from ecomledger.importers._payload import (
+    buyer,
     dec,
-    first_item,
+    each_order,
+    first_item_has,
     identify_payload,
-    implied_rate,
-    latest_by_id,
+    implied_shipping,
     load_json,
-    pages_of,
-    tax_country,
-    unit_and_discount,
+    order_line,
+    order_tax_country,
+    orders_of_pages,
 )
 from ecomledger.model import (
     Customer,
@@ -41,7 +42,6 @@ from ecomledger.model import (
     OrderStatus,
     Refund,
     RefundLine,
-    ShippingLine,
 )
 from ecomledger.money import ZERO, from_minor, vat_from_inclusive
 
@@ -66,19 +66,16 @@ def _lines(order: dict[str, Any]) -> list[OrderLine]:
     rates = _rates(order)
     lines = []
     for item in order.get("line_items") or []:
-        quantity = dec(item.get("quantity"))
         gross = _money(item.get("gross_sales_money"))
-        taxable = gross - _money(item.get("total_discount_money"))
-        unit, discount = unit_and_discount(quantity, gross, taxable)
         applied = [a for a in item.get("applied_taxes") or [] if str(a.get("tax_uid")) in rates]
         lines.append(
-            OrderLine(
+            order_line(
                 sku=str(item.get("variation_name") or item.get("catalog_object_id") or ""),
                 description=str(item.get("name") or ""),
-                quantity=quantity,
-                unit_price=unit,
+                quantity=dec(item.get("quantity")),
+                gross=gross,
+                taxable=gross - _money(item.get("total_discount_money")),
                 vat_rate=rates[str(applied[0]["tax_uid"])] if applied else ZERO,
-                discount=discount,
                 tax=_money(item.get("total_tax_money")),
                 gift_card=item.get("item_type") == "GIFT_CARD",
                 line_id=str(item.get("uid", "")),
@@ -93,15 +90,13 @@ def _customer(order: dict[str, Any]) -> Customer:
         details = fulfillment.get("shipment_details") or fulfillment.get("pickup_details") or {}
         recipient = details.get("recipient") or recipient
     address = recipient.get("address") or {}
-    vat = str((order.get("metadata") or {}).get("vat_number") or "")
-    return Customer(
+    return buyer(
+        address,
+        ("postal_code", "locality", "country"),
         name=str(recipient.get("display_name") or ""),
         email=str(recipient.get("email_address") or ""),
-        country=str(address.get("country") or "").upper(),
-        vat_number=vat.replace(" ", "").upper(),
-        address=tuple(
-            str(address[k]) for k in ("postal_code", "locality", "country") if address.get(k)
-        ),
+        country=address.get("country"),
+        vat=str((order.get("metadata") or {}).get("vat_number") or ""),
     )
 
 
@@ -121,14 +116,8 @@ def parse_order(order: dict[str, Any], source: str, where: str, home: str = "FR"
     shipping = []
     for charge in order.get("service_charges") or []:
         gross, tax = _money(charge.get("total_money")), _money(charge.get("total_tax_money"))
-        shipping.append(
-            ShippingLine(
-                description=str(charge.get("name") or "Shipping"),
-                price=gross,
-                vat_rate=implied_rate(gross, tax, customer.country, moment),
-                tax=tax,
-            )
-        )
+        description = str(charge.get("name") or "Shipping")
+        shipping.append(implied_shipping(description, gross, tax, customer.country, moment))
     total = order.get("total_money") or {}
     gift_cards = sum(
         (_money(t.get("amount_money")) for t in order.get("tenders") or []
@@ -136,7 +125,6 @@ def parse_order(order: dict[str, Any], source: str, where: str, home: str = "FR"
         ZERO,
     )  # fmt: skip
     inclusive = all(t.get("type") != "ADDITIVE" for t in order.get("taxes") or [])
-    rates = [line.vat_rate for line in lines] + [s.vat_rate for s in shipping]
     return Order(
         source=source,
         filename=where,
@@ -151,7 +139,7 @@ def parse_order(order: dict[str, Any], source: str, where: str, home: str = "FR"
         total=_money(total),
         customer=customer,
         status=_status(order),
-        tax_country=tax_country(customer.country, customer.vat_number, rates, moment, home),
+        tax_country=order_tax_country(customer, lines, shipping, moment, home),
     )
 
 
@@ -204,8 +192,7 @@ def parse_refunds(raw: dict[str, Any], order: Order, where: str) -> list[Refund]
 
 
 def _is_square(document: Any) -> bool:
-    first = first_item(document, "orders") if isinstance(document, dict) else None
-    return first is not None and "location_id" in first and "line_items" in first
+    return first_item_has(document, "orders", "location_id", "line_items")
 
 
 class Importer(OrderImporter):
@@ -219,22 +206,13 @@ class Importer(OrderImporter):
 
     def records(self, filepath: str) -> Iterator[Records]:
         """Yield each order (last copy by id) and its refunds."""
-        orders: list[dict[str, Any]] = []
-        for page in pages_of(load_json(filepath)):
-            if not isinstance(page, dict):
-                raise InputError(filepath, 0, "is not a Square payload (expected an object)")
-            orders.extend(page.get("orders") or [])
-        for raw in latest_by_id(orders):
-            try:
-                order = parse_order(raw, self.source, filepath, self.sale.home_country)
-                yield order
-                yield from parse_refunds(raw, order, filepath)
-            except InputError:
-                raise
-            except (KeyError, TypeError, ArithmeticError, ValueError) as exc:
-                raise InputError(
-                    filepath, 0, f"order {raw.get('id', '?')}: field {exc} is missing or invalid"
-                ) from exc
+        orders = orders_of_pages(load_json(filepath), filepath, "orders", "Square")
+        yield from each_order(
+            orders,
+            filepath,
+            lambda raw: parse_order(raw, self.source, filepath, self.sale.home_country),
+            lambda raw, order: parse_refunds(raw, order, filepath),
+        )
 
 
 __all__ = ["Importer", "parse_order", "parse_refunds"]

@@ -28,7 +28,7 @@ from typing import Any
 from ecomledger.booking import booking_date
 from ecomledger.errors import InputError
 from ecomledger.importers._orders import OrderImporter, Records
-from ecomledger.importers.shopify import (
+from ecomledger.importers._payload import (
     envelope_platform,
     first_item,
     identify_payload,

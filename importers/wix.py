@@ -17,22 +17,23 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from ecomledger.errors import InputError
 from ecomledger.importers._orders import OrderImporter, Records
-from ecomledger.importers.shopify import (
+from ecomledger.importers._payload import (
+    buyer,
     dec,
-    first_item,
+    each_order,
+    first_item_has,
+    full_name,
     identify_payload,
-    implied_rate,
-    latest_by_id,
+    implied_shipping,
     load_json,
-    pages_of,
-    refund_from_total,
-    tax_country,
-    unit_and_discount,
+    order_line,
+    order_tax_country,
+    orders_of_pages,
+    refunded_total,
     utc,
 )
-from ecomledger.model import Customer, Order, OrderLine, OrderStatus, Refund, ShippingLine
+from ecomledger.model import Customer, Order, OrderLine, OrderStatus, Refund
 from ecomledger.money import percent
 
 PAID = frozenset({"PAID", "PARTIALLY_REFUNDED", "FULLY_REFUNDED"})
@@ -51,16 +52,14 @@ def _lines(order: dict[str, Any]) -> list[OrderLine]:
         tax = _amount(taxes.get("totalTax"))
         after = _amount(item.get("totalPriceAfterTax"))
         inclusive = bool(order.get("taxIncludedInPrices", True))
-        taxable = after if inclusive else after - tax
-        unit, discount = unit_and_discount(quantity, gross, taxable)
         lines.append(
-            OrderLine(
+            order_line(
                 sku=str((item.get("physicalProperties") or {}).get("sku") or ""),
                 description=str((item.get("productName") or {}).get("original") or ""),
                 quantity=quantity,
-                unit_price=unit,
+                gross=gross,
+                taxable=after if inclusive else after - tax,
                 vat_rate=percent(dec(taxes.get("taxRate")) * 100),
-                discount=discount,
                 tax=tax,
                 gift_card=(item.get("itemType") or {}).get("preset") == "GIFT_CARD",
                 line_id=str(item.get("id", "")),
@@ -74,16 +73,14 @@ def _customer(order: dict[str, Any]) -> Customer:
     billing = info or order.get("billingInfo") or {}
     address = billing.get("address") or {}
     contact = billing.get("contactDetails") or {}
-    name = " ".join(p for p in (contact.get("firstName"), contact.get("lastName")) if p)
-    vat = str((contact.get("vatId") or {}).get("id") or "")
-    return Customer(
+    name = full_name(contact.get("firstName"), contact.get("lastName"))
+    return buyer(
+        address,
+        ("postalCode", "city", "country"),
         name=str(contact.get("company") or name),
         email=str((order.get("buyerInfo") or {}).get("email") or ""),
-        country=str(address.get("country") or "").upper(),
-        vat_number=vat.replace(" ", "").upper(),
-        address=tuple(
-            str(address[key]) for key in ("postalCode", "city", "country") if address.get(key)
-        ),
+        country=address.get("country"),
+        vat=str((contact.get("vatId") or {}).get("id") or ""),
     )
 
 
@@ -104,15 +101,10 @@ def parse_order(order: dict[str, Any], source: str, where: str, home: str = "FR"
     ship_price, ship_tax = _amount(cost.get("price")), _amount(cost.get("totalTax"))
     inclusive = bool(order.get("taxIncludedInPrices", True))
     ship_gross = ship_price if inclusive else ship_price + ship_tax
+    description = str((order.get("shippingInfo") or {}).get("title") or "Shipping")
     shipping = [
-        ShippingLine(
-            description=str((order.get("shippingInfo") or {}).get("title") or "Shipping"),
-            price=ship_price,
-            vat_rate=implied_rate(ship_gross, ship_tax, customer.country, moment),
-            tax=ship_tax,
-        )
+        implied_shipping(description, ship_price, ship_tax, customer.country, moment, ship_gross)
     ]
-    rates = [line.vat_rate for line in lines] + [s.vat_rate for s in shipping]
     return Order(
         source=source,
         filename=where,
@@ -126,22 +118,22 @@ def parse_order(order: dict[str, Any], source: str, where: str, home: str = "FR"
         total=_amount((order.get("priceSummary") or {}).get("total")),
         customer=customer,
         status=_status(order),
-        tax_country=tax_country(customer.country, customer.vat_number, rates, moment, home),
+        tax_country=order_tax_country(customer, lines, shipping, moment, home),
     )
 
 
 def parse_refunds(raw: dict[str, Any], order: Order, where: str) -> list[Refund]:
     """One credit note for ``balanceSummary.refunded`` (see the module docstring)."""
-    amount = _amount((raw.get("balanceSummary") or {}).get("refunded"))
-    if not amount:
-        return []
-    moment = utc(str(raw.get("updatedDate") or raw.get("createdDate")), where, "updatedDate")
-    return [refund_from_total(order, f"{order.order_id}-refunded", moment, amount, where)]
+    return refunded_total(
+        order,
+        _amount((raw.get("balanceSummary") or {}).get("refunded")),
+        lambda: utc(str(raw.get("updatedDate") or raw.get("createdDate")), where, "updatedDate"),
+        where,
+    )
 
 
 def _is_wix(document: Any) -> bool:
-    first = first_item(document, "orders") if isinstance(document, dict) else None
-    return first is not None and "lineItems" in first and "priceSummary" in first
+    return first_item_has(document, "orders", "lineItems", "priceSummary")
 
 
 class Importer(OrderImporter):
@@ -155,22 +147,13 @@ class Importer(OrderImporter):
 
     def records(self, filepath: str) -> Iterator[Records]:
         """Yield each order (last copy by id) and its refund."""
-        orders: list[dict[str, Any]] = []
-        for page in pages_of(load_json(filepath)):
-            if not isinstance(page, dict):
-                raise InputError(filepath, 0, "is not a Wix payload (expected an object)")
-            orders.extend(page.get("orders") or [])
-        for raw in latest_by_id(orders):
-            try:
-                order = parse_order(raw, self.source, filepath, self.sale.home_country)
-                yield order
-                yield from parse_refunds(raw, order, filepath)
-            except InputError:
-                raise
-            except (KeyError, TypeError, ArithmeticError, ValueError) as exc:
-                raise InputError(
-                    filepath, 0, f"order {raw.get('id', '?')}: field {exc} is missing or invalid"
-                ) from exc
+        orders = orders_of_pages(load_json(filepath), filepath, "orders", "Wix")
+        yield from each_order(
+            orders,
+            filepath,
+            lambda raw: parse_order(raw, self.source, filepath, self.sale.home_country),
+            lambda raw, order: parse_refunds(raw, order, filepath),
+        )
 
 
 __all__ = ["Importer", "parse_order", "parse_refunds"]

@@ -23,16 +23,19 @@ from typing import Any
 from ecomledger.booking import bookable
 from ecomledger.errors import InputError
 from ecomledger.importers._orders import OrderImporter, Records
-from ecomledger.importers.shopify import (
+from ecomledger.importers._payload import (
+    buyer,
     dec,
+    each_order,
     first_item,
+    full_name,
     identify_payload,
-    latest_by_id,
     load_json,
+    order_line,
     pages_of,
     refund_from_total,
+    status_of,
     tax_country,
-    unit_and_discount,
     utc,
 )
 from ecomledger.model import Customer, Order, OrderLine, OrderStatus, Refund, ShippingLine
@@ -75,18 +78,14 @@ def _shipping_rate(order: dict[str, Any], item: dict[str, Any], rates: dict[str,
 def _lines(order: dict[str, Any], rates: dict[str, Any]) -> list[OrderLine]:
     lines = []
     for item in order.get("line_items") or []:
-        quantity = dec(item.get("quantity"))
-        gross = dec(item.get("subtotal")) + dec(item.get("subtotal_tax"))
-        taxable = dec(item.get("total")) + dec(item.get("total_tax"))
-        unit, discount = unit_and_discount(quantity, gross, taxable)
         lines.append(
-            OrderLine(
+            order_line(
                 sku=str(item.get("sku") or ""),
                 description=str(item.get("name") or ""),
-                quantity=quantity,
-                unit_price=unit,
+                quantity=dec(item.get("quantity")),
+                gross=dec(item.get("subtotal")) + dec(item.get("subtotal_tax")),
+                taxable=dec(item.get("total")) + dec(item.get("total_tax")),
                 vat_rate=_rate_of(item, rates),
-                discount=discount,
                 tax=dec(item.get("total_tax")),
                 gift_card=_is_gift_card(item),
                 line_id=str(item.get("id", "")),
@@ -140,25 +139,19 @@ def _customer(order: dict[str, Any]) -> Customer:
         ),
         "",
     )
-    name = " ".join(p for p in (address.get("first_name"), address.get("last_name")) if p)
-    return Customer(
+    name = full_name(address.get("first_name"), address.get("last_name"))
+    return buyer(
+        address,
+        ("address_1", "address_2", "postcode", "city", "country"),
         name=str(address.get("company") or billing.get("company") or name or ""),
         email=str(billing.get("email") or ""),
-        country=str(address.get("country") or "").upper(),
-        vat_number=vat.replace(" ", "").upper(),
-        address=tuple(
-            str(address[key])
-            for key in ("address_1", "address_2", "postcode", "city", "country")
-            if address.get(key)
-        ),
+        country=address.get("country"),
+        vat=vat,
     )
 
 
 def _status(order: dict[str, Any]) -> OrderStatus:
-    status = str(order.get("status") or "")
-    if status in PAID:
-        return OrderStatus.PAID
-    return OrderStatus.CANCELLED if status in CANCELLED else OrderStatus.PENDING
+    return status_of(str(order.get("status") or ""), PAID, CANCELLED)
 
 
 def parse_order(order: dict[str, Any], source: str, where: str, home: str = "FR") -> Order:
@@ -248,19 +241,16 @@ class Importer(OrderImporter):
                 raise InputError(filepath, 0, "is not a WooCommerce payload (expected an array)")
             orders.extend(page)
         findings = self.findings[filepath] = []
-        for raw in latest_by_id(orders):
-            try:
-                order = parse_order(raw, self.source, filepath, self.sale.home_country)
-                if not bookable(order):
-                    findings.append(_unbooked(raw, order))
-                yield order
-                yield from parse_refunds(raw, order, filepath)
-            except InputError:
-                raise
-            except (KeyError, TypeError, ArithmeticError, ValueError) as exc:
-                raise InputError(
-                    filepath, 0, f"order {raw.get('id', '?')}: field {exc} is missing or invalid"
-                ) from exc
+
+        def parse(raw: dict[str, Any]) -> Order:
+            order = parse_order(raw, self.source, filepath, self.sale.home_country)
+            if not bookable(order):
+                findings.append(_unbooked(raw, order))
+            return order
+
+        yield from each_order(
+            orders, filepath, parse, lambda raw, order: parse_refunds(raw, order, filepath)
+        )
 
 
 __all__ = ["Importer", "parse_order", "parse_refunds"]

@@ -1,4 +1,4 @@
-"""Shared fixtures for the bank importer tests.
+"""Shared fixtures and checks for the importer tests.
 
 Third-party samples are read in place from ``../shared/samples`` beside the repository
 (never copied in: some are AGPL); tests that need them skip when the folder is absent.
@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from beancount.core import data
+from beancount import loader
+from beancount.core import data, interpolate
 from beancount.parser import printer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -55,3 +57,37 @@ def write(tmp_path: Path) -> Callable[..., str]:
         return str(path)
 
     return _write
+
+
+def txns(entries: data.Entries) -> list[data.Transaction]:
+    """The transactions among ``entries`` (balances, opens and notes left out)."""
+    return [e for e in entries if isinstance(e, data.Transaction)]
+
+
+def total(entries: data.Entries, account: str) -> Decimal:
+    """What the transactions post to ``account``, summed."""
+    return sum(
+        (p.units.number for e in txns(entries) for p in e.postings if p.account == account),
+        Decimal(0),
+    )
+
+
+def assert_balanced(entries: data.Entries) -> None:
+    """Every transaction's postings sum to exactly zero."""
+    for entry in txns(entries):
+        assert interpolate.compute_residual(entry.postings).is_empty(), entry
+
+
+def assert_loads(entries: data.Entries) -> None:
+    """The printed entries load through the real beancount loader without an error."""
+    text = 'plugin "beancount.plugins.auto_accounts"\n\n' + "\n".join(
+        printer.format_entry(e) for e in entries
+    )
+    _, errors, _ = loader.load_string(text)
+    assert errors == [], printer.format_errors(errors)
+
+
+def assert_balanced_and_loads(entries: data.Entries) -> None:
+    """Both :func:`assert_balanced` and :func:`assert_loads`."""
+    assert_balanced(entries)
+    assert_loads(entries)

@@ -6,12 +6,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from beancount import loader
-from beancount.core import data, interpolate
-from beancount.parser import printer
 
 from ecomledger.errors import InputError
 from ecomledger.importers import amazon_settlement
+
+from .conftest import assert_balanced_and_loads, total
 
 CLEARING = "Assets:Clearing:Amazon"
 FEES = "Expenses:Commissions:Amazon"
@@ -69,27 +68,6 @@ TOTAL = "3.20"  # 64.80 - 12.00 - 17.60 - 39.00 - 5.00 + 12.00
 
 def importer(sales_from_orders: bool = False) -> amazon_settlement.Importer:
     return amazon_settlement.Importer("eu", CLEARING, FEES, "EUR", sales_from_orders)
-
-
-def txns(entries: data.Entries) -> list[data.Transaction]:
-    return [e for e in entries if isinstance(e, data.Transaction)]
-
-
-def total(entries: data.Entries, account: str) -> Decimal:
-    return sum(
-        (p.units.number for e in txns(entries) for p in e.postings if p.account == account),
-        Decimal(0),
-    )
-
-
-def assert_balanced_and_loads(entries: data.Entries) -> None:
-    for entry in txns(entries):
-        assert interpolate.compute_residual(entry.postings).is_empty(), entry
-    text = 'plugin "beancount.plugins.auto_accounts"\n\n' + "\n".join(
-        printer.format_entry(e) for e in entries
-    )
-    _, errors, _ = loader.load_string(text)
-    assert errors == [], printer.format_errors(errors)
 
 
 @pytest.fixture

@@ -9,13 +9,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from beancount import loader
 from beancount.core import data, interpolate
-from beancount.parser import printer
 
 from ecomledger.errors import InputError
 from ecomledger.importers import paypal, processors
 from ecomledger.money import parse_amount
+
+from .conftest import assert_loads, txns
 
 CLEARING = "Assets:Clearing:PayPal"
 FEES = "Expenses:Fees:PayPal"
@@ -34,25 +34,12 @@ def importer(sales_from_orders: bool = False) -> paypal.Importer:
     return paypal.Importer("main", CLEARING, FEES, "EUR", sales_from_orders)
 
 
-def txns(entries: data.Entries) -> list[data.Transaction]:
-    return [e for e in entries if isinstance(e, data.Transaction)]
-
-
 def assert_balanced(entries: data.Entries) -> None:
     """Every transaction's weights sum to zero (a priced leg within a cent's fraction)."""
     for entry in txns(entries):
         residual = interpolate.compute_residual(entry.postings)
         priced = any(p.price for p in entry.postings)
         assert residual.is_small(Decimal("0.000001")) if priced else residual.is_empty(), entry
-
-
-def assert_loads(entries: data.Entries) -> None:
-    """The printed entries load through the real beancount loader without an error."""
-    text = 'plugin "beancount.plugins.auto_accounts"\n\n' + "\n".join(
-        printer.format_entry(e) for e in entries
-    )
-    _, errors, _ = loader.load_string(text)
-    assert errors == [], printer.format_errors(errors)
 
 
 def totals(entries: data.Entries, account: str) -> dict[str, Decimal]:

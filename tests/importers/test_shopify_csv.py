@@ -6,13 +6,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from beancount import loader
-from beancount.core import data, interpolate
-from beancount.parser import printer
 
 from ecomledger.booking import SaleContext
 from ecomledger.errors import ConfigError, InputError
 from ecomledger.importers import processors, shopify_csv
+
+from .conftest import assert_balanced_and_loads, total
 
 CLEARING = "Assets:Clearing:ShopifyPayments"
 COLUMNS = shopify_csv.COLUMNS
@@ -60,27 +59,6 @@ SECOND = {
 
 def importer() -> shopify_csv.Importer:
     return shopify_csv.Importer(SaleContext("demo", "shopify", CLEARING))
-
-
-def txns(entries: data.Entries) -> list[data.Transaction]:
-    return [e for e in entries if isinstance(e, data.Transaction)]
-
-
-def total(entries: data.Entries, account: str) -> Decimal:
-    return sum(
-        (p.units.number for e in txns(entries) for p in e.postings if p.account == account),
-        Decimal(0),
-    )
-
-
-def assert_balanced_and_loads(entries: data.Entries) -> None:
-    for entry in txns(entries):
-        assert interpolate.compute_residual(entry.postings).is_empty(), entry
-    text = 'plugin "beancount.plugins.auto_accounts"\n\n' + "\n".join(
-        printer.format_entry(e) for e in entries
-    )
-    _, errors, _ = loader.load_string(text)
-    assert errors == [], printer.format_errors(errors)
 
 
 @pytest.fixture

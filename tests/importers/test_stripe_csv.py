@@ -9,13 +9,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from beancount import loader
-from beancount.core import data, interpolate
-from beancount.parser import printer
 
 from ecomledger.errors import InputError
 from ecomledger.importers import stripe_csv
 from ecomledger.money import parse_amount
+
+from .conftest import assert_balanced, assert_loads, total
 
 CLEARING = "Assets:Clearing:Stripe"
 FEES = "Expenses:Fees:Stripe"
@@ -36,30 +35,6 @@ REPORT = (
 
 def importer(sales_from_orders: bool = False, **kwargs: object) -> stripe_csv.Importer:
     return stripe_csv.Importer("main", CLEARING, FEES, "EUR", sales_from_orders, **kwargs)  # type: ignore[arg-type]
-
-
-def txns(entries: data.Entries) -> list[data.Transaction]:
-    return [e for e in entries if isinstance(e, data.Transaction)]
-
-
-def assert_balanced(entries: data.Entries) -> None:
-    for entry in txns(entries):
-        assert interpolate.compute_residual(entry.postings).is_empty(), entry
-
-
-def assert_loads(entries: data.Entries) -> None:
-    text = 'plugin "beancount.plugins.auto_accounts"\n\n' + "\n".join(
-        printer.format_entry(e) for e in entries
-    )
-    _, errors, _ = loader.load_string(text)
-    assert errors == [], printer.format_errors(errors)
-
-
-def total(entries: data.Entries, account: str) -> Decimal:
-    return sum(
-        (p.units.number for e in txns(entries) for p in e.postings if p.account == account),
-        Decimal(0),
-    )
 
 
 def column_sums(path: Path, layout: tuple[str, ...]) -> dict[str, Decimal]:

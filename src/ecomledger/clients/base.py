@@ -168,6 +168,11 @@ class PageLog:
         """The collected pages as a `Document`."""
         return Document(kind=kind, pages=self.pages, cursor=cursor, count=len(self.ids))
 
+    def resumable(self, kind: str) -> Document:
+        """The collected pages as a `Document` whose cursor is the latest ``cursor_of`` seen
+        (ISO UTC), or None when no page dated anything: the next fetch resumes from it."""
+        return self.document(kind, iso_z(self.cursor) if self.cursor is not None else None)
+
 
 def as_utc(moment: datetime) -> datetime:
     """``moment`` in UTC; a naive datetime is taken to be UTC already."""
@@ -179,6 +184,19 @@ def as_utc(moment: datetime) -> datetime:
 def iso_z(moment: datetime) -> str:
     """``2025-01-31T12:00:00Z``: the UTC form every platform accepts."""
     return as_utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def time_window(
+    start: datetime | None, until: datetime | None, after: str, before: str
+) -> dict[str, str]:
+    """The bounds of a JSON search filter as ``{after: start, before: until}`` in ISO UTC;
+    a missing bound is left out, so an empty window means "no date filter"."""
+    window: dict[str, str] = {}
+    if start is not None:
+        window[after] = iso_z(start)
+    if until is not None:
+        window[before] = iso_z(until)
+    return window
 
 
 def parse_iso(value: str) -> datetime:

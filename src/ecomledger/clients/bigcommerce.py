@@ -105,6 +105,6 @@ class BigCommerceClient:
             for name in self.sub_resources:
                 sub = self._pages(f"{self.base}/orders/{order_id}/{name}", {}, PageLog(_rows))
                 related[name][str(order_id)] = sub.pages
-        doc = log.document("orders", iso_z(log.cursor) if log.cursor is not None else None)
+        doc = log.resumable("orders")
         doc.related = related
         return FetchResult(self.platform, [doc])

@@ -17,7 +17,6 @@ from ecomledger.clients.base import (
     PageLog,
     as_utc,
     check_base_url,
-    iso_z,
     require,
     resume_from,
 )
@@ -99,5 +98,4 @@ class MagentoClient:
                 accept=log.accept,
             )
         )
-        cursor = iso_z(log.cursor) if log.cursor is not None else None
-        return FetchResult(self.platform, [log.document("orders", cursor)])
+        return FetchResult(self.platform, [log.resumable("orders")])

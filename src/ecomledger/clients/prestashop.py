@@ -20,7 +20,6 @@ from ecomledger.clients.base import (
     PageLog,
     as_utc,
     check_base_url,
-    iso_z,
     require,
     resume_from,
 )
@@ -109,5 +108,4 @@ class PrestaShopClient:
                 accept=log.accept,
             )
         )
-        cursor = iso_z(log.cursor) if log.cursor is not None else None
-        return FetchResult(self.platform, [log.document("orders", cursor)])
+        return FetchResult(self.platform, [log.resumable("orders")])

@@ -124,8 +124,7 @@ class ShopifyClient:
                 accept=log.accept,
             )
         )
-        cursor = iso_z(log.cursor) if log.cursor is not None else None
-        doc = log.document("orders", cursor)
+        doc = log.resumable("orders")
         doc.related["transactions"] = self.fetch_gift_card_transactions(
             [o for page in log.pages for o in _orders(page.data)]
         )

@@ -17,10 +17,10 @@ from ecomledger.clients.base import (
     FetchResult,
     PageLog,
     check_base_url,
-    iso_z,
     parse_iso,
     require,
     resume_from,
+    time_window,
 )
 from ecomledger.http import Http, Response, paginate_cursor
 
@@ -80,11 +80,7 @@ class SquareClient:
     ) -> FetchResult:
         """Every order updated in [since, until], oldest update first."""
         start = resume_from("orders", since, cursors)
-        window: dict[str, str] = {}
-        if start is not None:
-            window["start_at"] = iso_z(start)
-        if until is not None:
-            window["end_at"] = iso_z(until)
+        window = time_window(start, until, "start_at", "end_at")
         query: dict[str, Any] = {"sort": {"sort_field": "UPDATED_AT", "sort_order": "ASC"}}
         if window:
             query["filter"] = {"date_time_filter": {"updated_at": window}}
@@ -116,5 +112,4 @@ class SquareClient:
                 accept=log.accept,
             )
         )
-        cursor = iso_z(log.cursor) if log.cursor is not None else None
-        return FetchResult(self.platform, [log.document("orders", cursor)])
+        return FetchResult(self.platform, [log.resumable("orders")])

@@ -16,10 +16,10 @@ from ecomledger.clients.base import (
     FetchResult,
     PageLog,
     check_base_url,
-    iso_z,
     parse_iso,
     require,
     resume_from,
+    time_window,
 )
 from ecomledger.http import FetchError, Http, Response, paginate_cursor
 
@@ -77,11 +77,7 @@ class WixClient:
     ) -> FetchResult:
         """Every order updated in [since, until], oldest update first."""
         start = resume_from("orders", since, cursors)
-        window: dict[str, str] = {}
-        if start is not None:
-            window["$gte"] = iso_z(start)
-        if until is not None:
-            window["$lte"] = iso_z(until)
+        window = time_window(start, until, "$gte", "$lte")
         first: dict[str, Any] = {
             "sort": [{"fieldName": "updatedDate", "order": "ASC"}],
             "cursorPaging": {"limit": self.page_size},
@@ -114,5 +110,4 @@ class WixClient:
                 accept=log.accept,
             )
         )
-        cursor = iso_z(log.cursor) if log.cursor is not None else None
-        return FetchResult(self.platform, [log.document("orders", cursor)])
+        return FetchResult(self.platform, [log.resumable("orders")])

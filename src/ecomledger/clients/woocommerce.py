@@ -19,7 +19,6 @@ from ecomledger.clients.base import (
     PageLog,
     as_utc,
     check_base_url,
-    iso_z,
     parse_iso,
     require,
     resume_from,
@@ -108,8 +107,7 @@ class WooCommerceClient:
                 accept=log.accept,
             )
         )
-        cursor = iso_z(log.cursor) if log.cursor is not None else None
-        return FetchResult(self.platform, [log.document("orders", cursor)])
+        return FetchResult(self.platform, [log.resumable("orders")])
 
 
 def _modified(order: dict[str, Any]) -> datetime | None:
