@@ -484,10 +484,12 @@ def order_findings(raw: dict[str, Any], order: Order) -> list[str]:
         )
     if not bookable(order):
         status = raw.get("financial_status") or "not paid"
-        found.append(
-            f"order {name} is {status}: no money moved, nothing booked; "
-            "import it again once it is paid"
+        then = (
+            "nothing will be"
+            if order.status is OrderStatus.CANCELLED
+            else "import it again once it is paid"
         )
+        found.append(f"order {name} is {status}: no money moved, nothing booked; {then}")
     return found
 
 
