@@ -130,6 +130,22 @@ def pages_of(document: Any) -> list[Any]:
     return [document]
 
 
+def related_of(document: Any) -> dict[str, dict[str, list[Any]]]:
+    """The envelope's ``related`` sub-resources (``{name: {parent id: [bodies]}}``); empty
+    for a hand-saved body, which only ever holds the list itself."""
+    if (
+        isinstance(document, dict)
+        and isinstance(document.get("pages"), list)
+        and isinstance(document.get("related"), dict)
+    ):
+        return {
+            name: parents
+            for name, parents in document["related"].items()
+            if isinstance(parents, dict)
+        }
+    return {}
+
+
 def latest_by_id(items: Iterable[dict[str, Any]], key: str = "id") -> list[dict[str, Any]]:
     """Dedupe objects by id, keeping the last occurrence (fetch bounds are inclusive and
     lists are fetched oldest change first, so the last copy is the newest)."""

@@ -24,7 +24,9 @@ shopify         ``orders`` (refunds embedded; related: ``transactions`` per orde
                 the orders paid partly by gift card only), ``payouts`` (related:
                 ``balance_transactions`` per payout id)
 woocommerce     ``orders``
-prestashop      ``orders``
+prestashop      ``orders`` (related: ``addresses`` per delivery address id, each a
+                one-address body ``{"addresses": [...]}`` cut from the batched answer;
+                ``countries`` under ``"all"``: the id → ``iso_code`` list)
 magento         ``orders``
 bigcommerce     ``orders`` (related: ``products``, ``shipping_addresses``, ``coupons``
                 per order id)
@@ -49,6 +51,8 @@ Envelope (read it with ``json.load(f, parse_float=Decimal)``)::
       "related": {                            # sub-resources fetched per parent id
         "balance_transactions": {"<payout id>": [ <body>, ... ]}
         # or, on Shopify orders: "transactions": {"<order id>": [ <body> ]}
+        # or, on PrestaShop orders: "addresses": {"<address id>": [ <body> ]},
+        #                           "countries": {"all": [ <body> ]}
       }
     }
 

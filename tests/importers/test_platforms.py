@@ -29,6 +29,7 @@ from ecomledger.http import Http, RetryPolicy
 from ecomledger.importers import stripe_json
 from ecomledger.importers._orders import OrderImporter
 from ecomledger.importers.shopify import pages_of
+from ecomledger.model import Order
 from ecomledger.money import ZERO, from_minor
 from ecomledger.sandbox import (
     LOCATION_ID,
@@ -38,6 +39,7 @@ from ecomledger.sandbox import (
     WOO_KEY,
     WOO_SECRET,
     SandboxServer,
+    dialects,
 )
 from ecomledger.sandbox.data import _CATALOGUE
 
@@ -342,18 +344,9 @@ def _number(posting: data.Posting) -> Decimal:
     return posting.units.number
 
 
-#: PrestaShop orders carry an address id, not a country (``/api/addresses`` is not fetched):
-#: every sale is taken as domestic, so the VAT plugin rightly flags exports at 0 % and
-#: destination rates on "France". Only those findings are tolerated there.
-NO_COUNTRY = {"prestashop"}
-
-
-def _errors(books: Path, platform: str = "") -> list[str]:
+def _errors(books: Path) -> list[str]:
     _entries, errors, _options = ledger.load(books)
-    messages = [getattr(e, "message", str(e)) for e in errors]
-    if platform in NO_COUNTRY:
-        messages = [m for m in messages if "not a FR rate" not in m]
-    return messages
+    return [getattr(e, "message", str(e)) for e in errors]
 
 
 @pytest.mark.parametrize("platform", sorted(EXPECTED))
@@ -365,14 +358,14 @@ def test_fetch_import_receivables(books: Path, sandbox: SandboxServer, platform:
     config = load_config(books / "ecomledger.toml")
     result = ingest.import_files(books, config, files, archive=False)
     assert result.added
-    assert _errors(books, platform) == []
+    assert _errors(books) == []
     entries, _, _ = ledger.load(books)
     name = SOURCES[platform][0]
     assert _booked(entries, f"{platform}:{name}") == EXPECTED[platform](files)
     assert not ingest.import_files(books, config, files, archive=False).added
     again = _fetch(books, sandbox, platform)
     assert not ingest.import_files(books, config, again, archive=False).added
-    assert _errors(books, platform) == []
+    assert _errors(books) == []
 
 
 def test_stripe_payouts(books: Path, sandbox: SandboxServer) -> None:
@@ -425,3 +418,35 @@ def test_importers_recognise_only_their_own_files(books: Path, sandbox: SandboxS
         for path in paths:
             owners = [i.platform for i in importers if i.identify(str(path))]
             assert owners == [platform], path
+
+
+def test_prestashop_countries_come_from_the_delivery_addresses(
+    books: Path, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    """A fetched file places each order at its delivery address; a hand-saved orders body,
+    which has no addresses, books home sales and says their country is unknown."""
+    (fetched,) = _fetch(books, sandbox, "prestashop")
+    config = load_config(books / "ecomledger.toml")
+    (importer,) = [
+        i for i in ingest.all_importers(config) if getattr(i, "platform", "") == "prestashop"
+    ]
+    assert isinstance(importer, OrderImporter)
+    expected = {dialects.presta_address_id(o.customer): o.customer for o in sandbox.data.orders}
+    orders = [r for r in importer.records(str(fetched)) if isinstance(r, Order)]
+    raw = {str(o["id"]): o for o in _raw_orders([fetched])}
+    for order in orders:
+        customer = expected[int(raw[order.order_id]["id_address_delivery"])]
+        assert order.customer.country == customer.country
+        assert order.customer.vat_number == (customer.vat_number or "")
+    assert {o.customer.country for o in orders} > {"FR"}
+    assert not any("delivery country" in f for f in importer.findings[str(fetched)])
+
+    envelope = json.loads(fetched.read_text())
+    hand = tmp_path / "orders.json"
+    hand.write_text(json.dumps(envelope["pages"][0]))
+    assert importer.identify(str(hand))
+    saved = [r for r in importer.records(str(hand)) if isinstance(r, Order)]
+    assert saved and all(o.customer.country == "" and not o.tax_country for o in saved)
+    (finding,) = [f for f in importer.findings[str(hand)] if "delivery country" in f]
+    assert finding.startswith(f"delivery country unknown for {len(saved)} order(s)")
+    assert "booked as FR sales" in finding

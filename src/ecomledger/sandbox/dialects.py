@@ -22,8 +22,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ecomledger.sandbox.data import (
+    COUNTRIES,
     ZERO,
     BalanceTxn,
+    Customer,
     Dataset,
     Line,
     Order,
@@ -555,6 +557,54 @@ def s6(amount: Decimal) -> str:
     return f"{amount:.6f}"
 
 
+#: PrestaShop's own ids for the sandbox's countries (those of a fresh install): the order
+#: names an address, the address a country id, and only ``/api/countries`` says which
+#: country that is, so the ids must not simply be the ISO codes.
+PRESTA_COUNTRY_IDS: dict[str, int] = {
+    "DE": 1,
+    "BE": 3,
+    "ES": 6,
+    "FR": 8,
+    "IT": 10,
+    "NL": 13,
+    "GB": 17,
+    "CH": 19,
+    "US": 21,
+}
+
+
+def presta_address_id(customer: Customer) -> int:
+    """The id of a customer's one address, their orders' ``id_address_delivery``."""
+    return customer.id % 100_000
+
+
+def presta_address(customer: Customer) -> dict[str, Any]:
+    """An address as ``GET /api/addresses?output_format=JSON&display=full`` returns it: the
+    country is only an id, and ``company``/``vat_number`` are empty strings for consumers."""
+    return {
+        "id": presta_address_id(customer),
+        "id_customer": str(customer.id % 100_000),
+        "id_country": str(PRESTA_COUNTRY_IDS[customer.country]),
+        "company": customer.company or "",
+        "lastname": customer.last_name,
+        "firstname": customer.first_name,
+        "vat_number": customer.vat_number or "",
+        "address1": "1 rue du Sandbox",
+        "postcode": customer.zip,
+        "city": customer.city,
+        "deleted": "0",
+    }
+
+
+def presta_country(code: str) -> dict[str, Any]:
+    """A country as ``GET /api/countries?output_format=JSON&display=full`` returns it."""
+    return {
+        "id": PRESTA_COUNTRY_IDS[code],
+        "iso_code": code,
+        "name": COUNTRIES[code].name,
+    }
+
+
 def presta_order(order: Order) -> dict[str, Any]:
     """An order as ``GET /api/orders?output_format=JSON&display=full`` returns it."""
     state = {"voided": "6", "refunded": "7", "partially_refunded": "7"}.get(
@@ -566,8 +616,8 @@ def presta_order(order: Order) -> dict[str, Any]:
     ship_ex = order.shipping_price - order.shipping_tax
     return {
         "id": order.id % 100_000,
-        "id_address_delivery": str(order.customer.id % 100_000),
-        "id_address_invoice": str(order.customer.id % 100_000),
+        "id_address_delivery": str(presta_address_id(order.customer)),
+        "id_address_invoice": str(presta_address_id(order.customer)),
         "id_cart": str(order.id % 100_000 + 7),
         "id_currency": "1",
         "id_lang": "1",

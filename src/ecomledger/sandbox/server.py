@@ -13,7 +13,8 @@ Shopify        ``/admin/api/2025-01/orders.json``, ``orders/<id>/transactions.js
                ``shopify_payments/balance/transactions.json`` (Link ``page_info``,
                leaky-bucket throttle with ``X-Shopify-Shop-Api-Call-Limit`` and 429)
 WooCommerce    ``/wp-json/wc/v3/orders`` (page/per_page, ``X-WP-Total(Pages)``)
-PrestaShop     ``/api/orders`` (``limit=offset,count``, ``filter[date_upd]``)
+PrestaShop     ``/api/orders`` (``limit=offset,count``, ``filter[date_upd]``),
+               ``/api/addresses`` (``filter[id]=[1|2]``), ``/api/countries`` (``display``)
 Magento        ``/rest/V1/orders`` (``searchCriteria``, ``total_count``)
 BigCommerce    ``/stores/<hash>/v2/orders`` and ``/orders/<id>/products|shipping_addresses|
                coupons`` (page/limit, 204 when empty)
@@ -611,7 +612,8 @@ class SandboxServer:
             )
             reply.content_type = "text/plain"
             return reply
-        if method != "GET" or path.rstrip("/") != "/api/orders":
+        resource = path.rstrip("/").removeprefix("/api/")
+        if method != "GET" or resource not in ("orders", "addresses", "countries"):
             raise _ClientError(404, {"errors": [{"code": 22, "message": "Resource not found"}]})
         if q.get("output_format") != "JSON":
             return _Reply(
@@ -619,6 +621,11 @@ class SandboxServer:
                 '<?xml version="1.0" encoding="UTF-8"?>\n<prestashop/>\n',
                 content_type="text/xml; charset=utf-8",
             )
+        if resource == "addresses":
+            return self._presta_addresses(q)
+        if resource == "countries":
+            countries = [dialects.presta_country(code) for code in dialects.PRESTA_COUNTRY_IDS]
+            return _presta_list("countries", countries, q)
         since = until = None
         if "filter[date_upd]" in q:
             if q.get("date") != "1":
@@ -659,6 +666,22 @@ class SandboxServer:
             )
             return _Reply(200, {"orders": [rendered[o.id] for o in chunk]}, listing=True)
         return _Reply(200, {"orders": [{"id": o.id % 100_000} for o in chunk]}, listing=True)
+
+    def _presta_addresses(self, q: dict[str, str]) -> _Reply:
+        """``/api/addresses``: one address per customer (their orders' delivery address),
+        selected by ``filter[id]=[1|2|3]``, as the client asks for a batch of them."""
+        addresses = self._render(
+            "presta-addresses",
+            lambda: {
+                dialects.presta_address_id(c): dialects.presta_address(c)
+                for c in self.data.customers
+            },
+        )
+        rows = [addresses[i] for i in sorted(addresses)]
+        if "filter[id]" in q:
+            wanted = _presta_ids(q["filter[id]"])
+            rows = [row for row in rows if row["id"] in wanted]
+        return _presta_list("addresses", rows, q)
 
     # -- Magento --------------------------------------------------------------------------
 
@@ -1016,6 +1039,40 @@ _COMPARE: dict[str, Callable[[Any, Any], Any]] = {
     "lt": operator.lt,
     "eq": operator.eq,
 }
+
+
+def _presta_ids(value: str) -> set[int]:
+    """The ids a PrestaShop ``filter[id]`` selects: ``[1|2|3]`` (any of) or ``[1,10]``
+    (an interval); anything else is the 400 PrestaShop answers."""
+    inner = value.strip()
+    try:
+        if not (inner.startswith("[") and inner.endswith("]")):
+            raise ValueError(value)
+        inner = inner[1:-1]
+        if "," in inner:
+            low, high = (int(part) for part in inner.split(","))
+            return set(range(low, high + 1))
+        return {int(part) for part in inner.split("|") if part}
+    except ValueError as exc:
+        raise _ClientError(
+            400, {"errors": [{"code": 32, "message": f"Invalid filter value: {value}"}]}
+        ) from exc
+
+
+def _presta_list(name: str, rows: list[dict[str, Any]], q: Mapping[str, str]) -> _Reply:
+    """A PrestaShop list answer: ``display=full``, ``display=[a,b]`` or ids only, and the
+    bare ``[]`` PrestaShop sends instead of an empty list."""
+    if not rows:
+        return _Reply(200, [])
+    display = q.get("display", "")
+    if display == "full":
+        return _Reply(200, {name: rows})
+    fields = [f for f in display.strip("[]").split(",") if f] if display else ["id"]
+    unknown = [f for f in fields if f not in rows[0]]
+    if unknown:
+        message = f'Unable to display this field "{unknown[0]}"'
+        raise _ClientError(400, {"errors": [{"code": 35, "message": message}]})
+    return _Reply(200, {name: [{f: row[f] for f in fields} for row in rows]})
 
 
 def _basic(headers: Mapping[str, str]) -> tuple[str, str] | None:
