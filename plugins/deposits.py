@@ -183,7 +183,10 @@ def _flag_deposits(
         if not isinstance(entry, data.Transaction):
             continue
         meta = entry.meta
-        booked.update(booked_deposits(entry))
+        for posting in entry.postings:
+            if posting.account == DEPOSITS:  # rare: only closing entries
+                booked.update(booked_deposits(entry))
+                break
         if "shipped" not in meta or "invoice" not in meta:
             continue
         shipped = shipped_date(meta["shipped"])

@@ -45,6 +45,7 @@ its total value is right; per-SKU figures come from ``stock_valuation``.
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -58,6 +59,7 @@ from ecomledger.stock import (
     MOVE_KEY,
     STOCK_ACCOUNT,
     Change,
+    Movement,
     StockEngine,
     stocked_skus,
 )
@@ -92,24 +94,91 @@ def read_settings(config_str: str | None) -> tuple[str, dict[str, str], list[Plu
     return method, overrides, errors
 
 
+NEG_ONE = Decimal(-1)
+ONE = Decimal(1)
+ZERO = Decimal(0)
+
+
+class PostingWriter:
+    """Writes the stock and stock-variation postings of movements, sharing immutable parts.
+
+    Why: a year of orders takes ~100,000 sales out of a few hundred lots, in a handful of
+    quantities. Sharing one :class:`~beancount.core.data.Cost` per lot and one
+    :class:`~beancount.core.amount.Amount` per distinct amount (instead of one of each
+    per posting) saves the allocations here and, above all, the garbage collector's scan
+    of every new object once the plugin returns.
+
+    Sharing must never change what a posting prints: a Cost is keyed by the *identity* of
+    its number (the lot's own Decimal, kept alive by the cached Cost), an Amount by the
+    exact text of its number, so ``12.5`` and ``12.50`` never share one.
+    """
+
+    def __init__(self) -> None:
+        self.costs: dict[tuple[int, str, date], data.Cost] = {}
+        self.amounts: dict[tuple[str, str], Amount] = {}
+
+    def cost(self, move: Movement) -> data.Cost:
+        """Return the shared Cost of a movement's lot (unit cost, currency, lot date)."""
+        key = (id(move.cost), move.currency, move.lot_date)
+        cost = self.costs.get(key)
+        if cost is None:
+            cost = data.Cost(move.cost, move.currency, move.lot_date, None)
+            self.costs[key] = cost
+        return cost
+
+    def amount(self, number: Decimal, currency: str) -> Amount:
+        """Return the shared Amount of a number (as written) and a currency."""
+        key = (str(number), currency)
+        amount = self.amounts.get(key)
+        if amount is None:
+            amount = Amount(number, currency)
+            self.amounts[key] = amount
+        return amount
+
+    def postings(self, change: Change) -> list[data.Posting]:
+        """Return the balanced stock and stock-variation postings of one movement."""
+        moves = change.moves
+        if not moves:
+            return []
+        sign, cogs_sign = (NEG_ONE, ONE) if change.kind == "sale" else (ONE, NEG_ONE)
+        base = change.meta or {}
+        # One metadata dict for the postings of a change: they share its location.
+        meta = {
+            "filename": base.get("filename"),
+            "lineno": base.get("lineno"),
+            MOVE_KEY: change.kind,
+        }
+        postings = []
+        total = ZERO
+        sku = change.sku
+        costs = self.costs
+        for move in moves:
+            units = self.amount(sign * move.qty, sku)
+            cost = costs.get((id(move.cost), move.currency, move.lot_date)) or self.cost(move)
+            postings.append(data.Posting(STOCK_ACCOUNT, units, cost, None, None, meta))
+            total += move.qty * move.cost
+        cogs = self.amount(cogs_sign * total, moves[0].currency)
+        postings.append(data.Posting(COGS_ACCOUNT, cogs, None, None, None, meta))
+        return postings
+
+
 def postings_for(change: Change) -> list[data.Posting]:
     """Return the balanced stock and stock-variation postings of one movement."""
-    if not change.moves:
-        return []
-    sign = Decimal(-1) if change.kind == "sale" else Decimal(1)
-    base = change.meta or {}
-    meta = {"filename": base.get("filename"), "lineno": base.get("lineno"), MOVE_KEY: change.kind}
-    postings = []
-    total = Decimal(0)
-    for move in change.moves:
-        cost = data.Cost(move.cost, move.currency, move.lot_date, None)
-        units = Amount(sign * move.qty, change.sku)
-        postings.append(data.Posting(STOCK_ACCOUNT, units, cost, None, None, meta))
-        total += move.qty * move.cost
-    currency = change.moves[0].currency
-    cogs = Amount(-sign * total, currency)
-    postings.append(data.Posting(COGS_ACCOUNT, cogs, None, None, None, meta))
-    return postings
+    return PostingWriter().postings(change)
+
+
+def with_postings(entry: data.Transaction, added: list[data.Posting]) -> data.Transaction:
+    """Return the transaction with postings appended (cheaper than ``_replace``)."""
+    return data.Transaction(
+        entry.meta,
+        entry.date,
+        entry.flag,
+        entry.payee,
+        entry.narration,
+        entry.tags,
+        entry.links,
+        entry.postings + added,
+    )
 
 
 def book_cost_of_goods(
@@ -137,14 +206,18 @@ def _book_cost_of_goods(
     del options_map
     method, overrides, errors = read_settings(config_str)
     engine = StockEngine(method, overrides, stocked_skus(entries))
+    writer = PostingWriter()
     result: list[data.Directive] = []
     for entry in entries:
         if isinstance(entry, data.Transaction):
             changes = engine.visit(entry)
             if changes:
-                added = [posting for change in changes for posting in postings_for(change)]
+                if len(changes) == 1:
+                    added = writer.postings(changes[0])
+                else:
+                    added = [posting for change in changes for posting in writer.postings(change)]
                 if added:
-                    entry = entry._replace(postings=[*entry.postings, *added])
+                    entry = with_postings(entry, added)
         result.append(entry)
     errors.extend(
         InventoryError(problem.entry.meta, problem.message, problem.entry)

@@ -184,15 +184,24 @@ class StockEngine:
         return book
 
     def visit(self, entry: data.Transaction) -> list[Change]:
-        """Apply one transaction; return the movements its sales postings cause."""
-        changes: list[Change] = []
-        sales = []
+        """Apply one transaction; return the movements its sales postings cause.
+
+        Receipts and hand-written exits are applied first, then the sales postings, so a
+        sale may use stock received in its own transaction.
+        """
+        sales = None
         for posting in entry.postings:
             account = posting.account
             if account == STOCK_ACCOUNT:
                 self.stock_posting(entry, posting)
-            elif account.startswith(SALES_PREFIX) and posting.meta and "sku" in posting.meta:
-                sales.append(posting)
+            elif posting.meta and "sku" in posting.meta and account.startswith(SALES_PREFIX):
+                if sales is None:
+                    sales = [posting]
+                else:
+                    sales.append(posting)
+        if sales is None:
+            return []
+        changes: list[Change] = []
         for posting in sales:
             change = self.sales_posting(entry, posting)
             if change is not None:
@@ -213,7 +222,8 @@ class StockEngine:
 
     def take(self, entry: data.Transaction, sku: str, qty: Decimal) -> list[Movement]:
         """Issue units of a SKU, recording an oversell problem if stock is short."""
-        moves, shortfall = self.lots(sku).issue(qty, entry.date)
+        book = self.books.get(sku) or self.lots(sku)
+        moves, shortfall = book.issue(qty, entry.date)
         if shortfall > ZERO:
             available = qty - shortfall
             self.problems.append(
@@ -231,28 +241,43 @@ class StockEngine:
         """Turn a sales posting of a stocked SKU into an issue or a restock."""
         meta = posting.meta or {}
         sku, qty = str(meta["sku"]), meta.get("qty")
-        if sku not in self.stocked or not isinstance(qty, Decimal | int) or qty == 0:
+        if sku not in self.stocked:
             return None
-        qty = qty if type(qty) is Decimal else Decimal(qty)
+        if type(qty) is not Decimal:  # the parser gives Decimal; ints come from plugins
+            if not isinstance(qty, Decimal | int):
+                return None
+            qty = Decimal(qty)
         if qty > ZERO:
             moves = self.take(entry, sku, qty)
             invoice = entry.meta.get("invoice")
             if invoice is not None:
-                self.issued.setdefault((str(invoice), sku), []).extend(moves)
+                self.remember_issue(str(invoice), sku, moves)
             return Change(sku, "sale", moves, posting.meta)
-        if meta.get("restock") is not True:
+        if qty == ZERO or meta.get("restock") is not True:
             return None
         moves = self.restock_moves(entry, sku, -qty)
         for move in moves:
             self.lots(sku).receive(move.qty, move.cost, move.currency, entry.date)
         return Change(sku, "restock", moves, posting.meta)
 
+    def remember_issue(self, invoice: str, sku: str, moves: list[Movement]) -> None:
+        """Keep the costs an invoice's units left at, for a later credit note's return.
+
+        The lists kept here are never changed in place (``moves`` is also in the
+        :class:`Change` returned to the caller): a second sale of the SKU on the invoice
+        makes a new list, and :meth:`restock_moves` consumes a copy.
+        """
+        key = (invoice, sku)
+        sold = self.issued.get(key)
+        self.issued[key] = moves if sold is None else sold + moves
+
     def restock_moves(self, entry: data.Transaction, sku: str, qty: Decimal) -> list[Movement]:
         """Return the costs returned units come back at (the costs they left at)."""
         day = entry.date
         left = qty
         moves: list[Movement] = []
-        sold = self.issued.get((str(entry.meta.get("credits")), sku), [])
+        key = (str(entry.meta.get("credits")), sku)
+        sold = list(self.issued.get(key, ()))
         while left > ZERO and sold:
             last = sold[-1]
             take = min(left, last.qty)
@@ -262,6 +287,8 @@ class StockEngine:
                 sold.pop()
             else:
                 sold[-1] = last._replace(qty=last.qty - take)
+        if key in self.issued:
+            self.issued[key] = sold
         if left > ZERO:
             fallback = self.last_cost.get(sku)
             if fallback is None:

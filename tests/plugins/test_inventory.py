@@ -231,3 +231,59 @@ def test_summary_entry_with_several_skus(ledger):
         "MUG": (D(3), D("9.00")),
         "TSHIRT-BLUE": (D(2), D("20.00")),
     }
+
+
+def test_shared_costs_and_amounts_keep_each_lot_as_written(ledger):
+    # The plugin shares Cost and Amount objects between postings; 12.5 and 12.50 are
+    # equal numbers but must still print as written in their own lot.
+    body = (
+        purchase("2026-01-01", 1, "12.5")
+        + purchase("2026-01-01", 1, "12.50")
+        + sale("2026-01-05", "F-2026-000001", 1)
+        + sale("2026-01-06", "F-2026-000002", 1)
+    )
+    entries, errors, _ = ledger(FIFO, body)
+    assert errors == []
+    sold = invoices(entries)
+    first, second = added(sold["F-2026-000001"]), added(sold["F-2026-000002"])
+    assert [str(cost) for _, _, cost in first] == ["12.5", "None"]
+    assert [str(cost) for _, _, cost in second] == ["12.50", "None"]
+    assert (str(first[-1][1]), str(second[-1][1])) == ("12.5", "12.50")
+
+
+def test_two_sales_postings_of_one_sku_then_a_full_return(ledger):
+    body = (
+        purchase("2026-01-01", 1, "10.00")
+        + purchase("2026-01-02", 2, "12.00")
+        + """
+2026-01-05 * "Order"
+  invoice: "F-2026-000001"
+  Assets:Clearing:Stripe  180.00 EUR
+  Income:Sales:Goods:France  -100.00 EUR
+    sku: "TSHIRT-BLUE"
+    qty: 2
+    vat_rate: 20
+  Income:Sales:Goods:France  -50.00 EUR
+    sku: "TSHIRT-BLUE"
+    qty: 1
+    vat_rate: 20
+  Liabilities:VAT:Collected:FR:20  -30.00 EUR
+"""
+        + refund("2026-01-06", "AV-2026-000001", "F-2026-000001", 3)
+    )
+    entries, errors, _ = ledger(FIFO, body)
+    assert errors == []
+    assert added(invoices(entries)["F-2026-000001"]) == [
+        ("Assets:Stock", D(-1), D("10.00")),
+        ("Assets:Stock", D(-1), D("12.00")),
+        ("Expenses:StockVariation", D("22.00"), None),
+        ("Assets:Stock", D(-1), D("12.00")),
+        ("Expenses:StockVariation", D("12.00"), None),
+    ]
+    returned = next(e for e in entries if e.meta.get("credit_note") == "AV-2026-000001")
+    assert added(returned) == [
+        ("Assets:Stock", D(1), D("12.00")),
+        ("Assets:Stock", D(1), D("12.00")),
+        ("Assets:Stock", D(1), D("10.00")),
+        ("Expenses:StockVariation", D("-34.00"), None),
+    ]
