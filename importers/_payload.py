@@ -32,7 +32,14 @@ from ecomledger.model import (
     RefundLine,
     ShippingLine,
 )
-from ecomledger.money import CENT, ZERO, percent, round_money, vat_from_inclusive
+from ecomledger.money import (
+    CENT,
+    ZERO,
+    largest_remainders,
+    percent,
+    round_money,
+    vat_from_inclusive,
+)
 from ecomledger.vat_rates import rates_for
 
 _CACHE: dict[str, tuple[tuple[int, int], Any]] = {}
@@ -287,20 +294,6 @@ def _part(
     else:
         vat = round_money(taxable * rate / 100, order.currency)
     return (taxable if order.prices_include_tax else taxable + vat), vat, rate
-
-
-def largest_remainders(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
-    """Split ``total`` by ``weights`` to the cent, the parts adding up exactly."""
-    whole = sum(weights, ZERO)
-    if not whole:
-        return [ZERO for _ in weights]
-    raw = [total * w / whole for w in weights]
-    parts = [r.quantize(CENT, rounding="ROUND_DOWN") for r in raw]
-    short = int((total - sum(parts, ZERO)) / CENT)
-    order = sorted(range(len(raw)), key=lambda i: (raw[i] - parts[i], -i), reverse=True)
-    for i in order[:short]:
-        parts[i] += CENT
-    return parts
 
 
 def first_item_has(document: Any, key: str | None, *fields: str) -> bool:

@@ -115,3 +115,18 @@ def percent(rate: Decimal) -> Decimal:
     ``5.5`` (never ``2E+1``, which Beancount cannot read back)."""
     normal = rate.normalize()
     return normal.quantize(Decimal(1)) if normal == normal.to_integral_value() else normal
+
+
+def largest_remainders(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
+    """Split ``total`` by ``weights`` to the cent, largest remainders first, so the parts
+    add up exactly (the 3.33 + 3.34 + 3.33 that real shops produce)."""
+    whole = sum(weights, ZERO)
+    if not whole:
+        return [ZERO for _ in weights]
+    raw = [total * w / whole for w in weights]
+    parts = [r.quantize(CENT, rounding="ROUND_DOWN") for r in raw]
+    short = int((total - sum(parts, ZERO)) / CENT)
+    order = sorted(range(len(raw)), key=lambda i: (raw[i] - parts[i], -i), reverse=True)
+    for i in order[:short]:
+        parts[i] += CENT
+    return parts

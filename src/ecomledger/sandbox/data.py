@@ -25,6 +25,8 @@ from stdnum.eu import vat as eu_vat
 from stdnum.fr import siren
 from stdnum.iso7064 import mod_11_10
 
+from ecomledger.money import largest_remainders
+
 __all__ = [
     "COUNTRIES",
     "FX_RATES",
@@ -467,21 +469,6 @@ def _vat_number(rng: random.Random, country: str) -> str:
             return number
 
 
-def _allocate(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
-    """Split ``total`` across ``weights`` to the cent, largest remainders first, so the
-    parts add up exactly (the 3.33 + 3.34 + 3.33 that real shops produce)."""
-    whole = sum(weights, ZERO)
-    if not whole:
-        return [ZERO for _ in weights]
-    raw = [total * w / whole for w in weights]
-    parts = [r.quantize(CENT, rounding="ROUND_DOWN") for r in raw]
-    short = int((total - sum(parts, ZERO)) / CENT)
-    order = sorted(range(len(raw)), key=lambda i: (raw[i] - parts[i], -i), reverse=True)
-    for i in order[:short]:
-        parts[i] += CENT
-    return parts
-
-
 def _customers(rng: random.Random, count: int) -> list[Customer]:
     codes = list(_COUNTRY_WEIGHTS)
     weights = list(_COUNTRY_WEIGHTS.values())
@@ -622,7 +609,9 @@ def _order(
             )
             amount = cents(base * Decimal("0.15"))
         discounts.append(app)
-        for li, part in zip(goods, _allocate(amount, [li.total for li in goods]), strict=True):
+        for li, part in zip(
+            goods, largest_remainders(amount, [li.total for li in goods]), strict=True
+        ):
             if part:
                 li.allocations.append((app.index, part))
     subtotal = sum((li.total for li in lines), ZERO)
