@@ -26,6 +26,7 @@ import io
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from ecomledger.errors import InputError
 
@@ -169,9 +170,12 @@ def detect_decimal_mark(values: Sequence[str], default: str = ".") -> str:
     return default
 
 
-@dataclass(frozen=True)
-class CsvRow:
-    """One CSV record: its fields and the physical line it starts on (1-based)."""
+class CsvRow(NamedTuple):
+    """One CSV record: its fields and the physical line it starts on (1-based).
+
+    A NamedTuple, not a dataclass: one is built per row of 100,000-line statements, and a
+    tuple is built several times faster than a frozen dataclass.
+    """
 
     lineno: int
     fields: list[str]
@@ -191,6 +195,6 @@ def iter_csv(text: str, separator: str, skip_rows: int = 0) -> Iterator[CsvRow]:
     for fields in reader:
         start = previous + 1
         previous = reader.line_num + skip_rows
-        if not fields or all(not f.strip() for f in fields):
+        if not "".join(fields).strip():
             continue
         yield CsvRow(start, fields)

@@ -168,9 +168,10 @@ class Importer(BankImporter):
         mark: str,
         statement: Statement,
     ) -> BankLine:
+        cells = {name: fields[index].strip() for name, index in col.items()}
+
         def get(name: str) -> str:
-            index = col.get(name)
-            return fields[index].strip() if index is not None else ""
+            return cells.get(name, "")
 
         moment = date_field(get(layout.date), filepath, lineno, layout.date, layout.date_formats)
         amount = amount_field(get(layout.amount), filepath, lineno, layout.amount, mark)

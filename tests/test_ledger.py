@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -227,3 +228,16 @@ def test_the_index_cache_agrees_with_a_fresh_parse(demo_books: Path) -> None:
     assert cached.ids == fresh.ids
     assert cached.numbers == fresh.numbers and cached.accounts == fresh.accounts
     assert cached.payouts == fresh.payouts
+
+
+def test_a_booked_row_compares_amounts_by_value() -> None:
+    """Dedupe sees 12.3 and 12.30 as the same money, and any other figure as a conflict."""
+    row = ("ledger/2026/shop.beancount", 12, "12.30", "EUR", "F-2026-000001")
+    assert ledger.same_amount(row, (Decimal("12.3"), "EUR"))
+    assert ledger.same_amount(row, (Decimal("12.30"), "EUR"))
+    assert not ledger.same_amount(row, (Decimal("12.31"), "EUR"))
+    assert not ledger.same_amount(row, (Decimal("12.30"), "USD"))
+    assert not ledger.same_amount(row, None)
+    booked = ledger.Booked.from_row(row)
+    assert str(booked.location) == "ledger/2026/shop.beancount:12"
+    assert booked.amount == (Decimal("12.30"), "EUR") and booked.invoice == "F-2026-000001"

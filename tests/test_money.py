@@ -32,6 +32,15 @@ def test_parse_amount(text: str, mark: str | None, expected: str) -> None:
     assert parse_amount(text, mark) == Decimal(expected)
 
 
+@pytest.mark.parametrize(
+    ("text", "mark", "expected"),
+    [("12.50", ".", "12.50"), (" -0.00 ", None, "0.00"), ("-7", ".", "-7"), ("0,10", ",", "0.10")],
+)
+def test_parse_amount_keeps_the_written_digits(text: str, mark: str | None, expected: str) -> None:
+    """The exact text matters: Beancount prints what it was given, and dedupe compares it."""
+    assert str(parse_amount(text, mark)) == expected
+
+
 @pytest.mark.parametrize("text", ["", "abc", "1.2.3", "--"])
 def test_parse_amount_refuses_garbage(text: str) -> None:
     with pytest.raises(ValueError, match="is not an amount"):

@@ -252,7 +252,7 @@ def import_files(
         if opens:
             plan.setdefault(books / ledger.ACCOUNTS_FILE, []).extend(opens)
         placed = ledger.write_plan(plan, header=_HEADER)
-        ledger.remember_written(books, placed)
+        ledger.remember_written(books, placed, index)
         result.written = list(placed)
         if archive:
             for importer, path, _ in booked:
@@ -303,10 +303,12 @@ def _dedupe(
             fresh.append(entry)
             continue
         amount = ledger.moved_amount(entry)
-        if source_id in index.ids:
-            booked = index.ids[source_id]
-            if booked.amount != amount:
-                raise ConflictError(_conflict(source_id, booked, amount, entry))
+        booked = index.ids.get(source_id)
+        if booked is not None:
+            if not ledger.same_amount(booked, amount):
+                raise ConflictError(
+                    _conflict(source_id, ledger.Booked.from_row(booked), amount, entry)
+                )
             result.duplicates += 1
             continue
         if source_id in seen:
@@ -351,7 +353,7 @@ def _number(
     for number in index.numbers:
         invoices.observe(number)
         credit_notes.observe(number)
-    invoice_of_order = {sid: b.invoice for sid, b in index.ids.items() if b.invoice}
+    invoice_of_order = {sid: row[4] for sid, row in index.ids.items() if row[4]}
     return assign_numbers(entries, invoices, credit_notes, invoice_of_order)
 
 

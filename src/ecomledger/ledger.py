@@ -60,6 +60,13 @@ class Location:
         return f"{self.filename}:{self.lineno}"
 
 
+# What the index keeps of a booked entry: (filename, lineno, number, currency, invoice),
+# the number as Beancount text ("" when the first posting is left to interpolation). Plain
+# tuples of str and int because the index is pickled on every import: they pickle ten times
+# faster than dataclasses or NamedTuples holding Decimals (0.05 s against 0.6 s for 100,000).
+BookedRow = tuple[str, int, str, str, str]
+
+
 @dataclass(frozen=True)
 class Booked:
     """What the index knows of an entry already in the books."""
@@ -67,6 +74,23 @@ class Booked:
     location: Location
     amount: tuple[Decimal, str] | None
     invoice: str = ""
+
+    @classmethod
+    def from_row(cls, row: BookedRow) -> Booked:
+        """Expand an index row (see :data:`BookedRow`)."""
+        filename, lineno, number, currency, invoice = row
+        amount = (Decimal(number), currency) if number else None
+        return cls(Location(filename, lineno), amount, invoice)
+
+
+def same_amount(row: BookedRow, amount: tuple[Decimal, str] | None) -> bool:
+    """Whether a booked row moved ``amount`` (numerically: 12.3 equals 12.30)."""
+    if amount is None:
+        return not row[2]
+    number, currency = amount
+    if row[3] != currency or not row[2]:
+        return False
+    return row[2] == str(number) or Decimal(row[2]) == number
 
 
 @dataclass(frozen=True)
@@ -94,7 +118,7 @@ class Receivable:
 class LedgerIndex:
     """The ids, document numbers and accounts already in the books."""
 
-    ids: dict[str, Booked] = field(default_factory=dict)
+    ids: dict[str, BookedRow] = field(default_factory=dict)
     numbers: set[str] = field(default_factory=set)
     accounts: set[str] = field(default_factory=set)
     balances: set[tuple[dt.date, str, str]] = field(default_factory=set)
@@ -103,6 +127,8 @@ class LedgerIndex:
     receivables: dict[str, Receivable] = field(default_factory=dict)
     settled_invoices: set[str] = field(default_factory=set)
     files: list[str] = field(default_factory=list)
+    # Each file's own contribution, as scanned: what remember_written extends and saves.
+    fragments: dict[str, _Fragment] = field(default_factory=dict, repr=False, compare=False)
 
     def merge(self, other: LedgerIndex) -> None:
         """Add what ``other`` (one file's index) knows."""
@@ -115,8 +141,8 @@ class LedgerIndex:
         self.receivables.update(other.receivables)
         self.settled_invoices |= other.settled_invoices
 
-    def add(self, entry: data.Directive) -> None:
-        """Record one parsed or new entry."""
+    def add(self, entry: data.Directive, filename: str = "", lineno: int = 0) -> None:
+        """Record one parsed or new entry (at ``filename:lineno`` when given, else its meta)."""
         if isinstance(entry, data.Open):
             self.accounts.add(entry.account)
             return
@@ -129,15 +155,22 @@ class LedgerIndex:
         for key in ("invoice", "credit_note"):
             if key in meta:
                 self.numbers.add(str(meta[key]))
-        self._add_settlement(entry)
+        filename = filename or str(meta.get("filename", "?"))
+        lineno = lineno or int(meta.get("lineno", 0))
+        self._add_settlement(entry, Location(filename, lineno))
         source_id = meta.get("source_id")
         if source_id:
-            location = Location(str(meta.get("filename", "?")), int(meta.get("lineno", 0)))
-            self.ids[str(source_id)] = Booked(
-                location, moved_amount(entry), str(meta.get("invoice", ""))
+            amount = moved_amount(entry)
+            number, currency = (str(amount[0]), amount[1]) if amount else ("", "")
+            self.ids[str(source_id)] = (
+                filename,
+                lineno,
+                number,
+                currency,
+                str(meta.get("invoice", "")),
             )
 
-    def _add_settlement(self, entry: data.Transaction) -> None:
+    def _add_settlement(self, entry: data.Transaction, location: Location) -> None:
         """Track payouts and transfer-paid invoices, and the bank lines that settle them."""
         meta = entry.meta or {}
         first = entry.postings[0] if entry.postings else None
@@ -145,7 +178,6 @@ class LedgerIndex:
         if first is None or not isinstance(units, Amount) or units.number is None:
             return  # a hand-written posting left for Beancount to interpolate
         number, currency = units.number, str(units.currency)
-        location = Location(str(meta.get("filename", "?")), int(meta.get("lineno", 0)))
         if "payout_id" in meta and first.account == TRANSFERS:
             payout_id = str(meta["payout_id"])
             self.payouts[payout_id] = PayoutRef(payout_id, entry.date, number, currency, location)
@@ -169,7 +201,7 @@ def moved_amount(entry: data.Transaction) -> tuple[Decimal, str] | None:
 
 
 INDEX_CACHE = ".ecomledger/index.pickle"
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2
 
 
 @dataclass
@@ -226,6 +258,7 @@ def scan(books: Path) -> LedgerIndex:
         ):
             fragment = _parse_fragment(path)
         fresh[key] = fragment
+        index.fragments[key] = fragment
         index.files.append(key)
         index.merge(fragment.index)
         for pattern in fragment.includes:
@@ -398,25 +431,24 @@ def write_plan(plan: dict[Path, list[data.Directive]], header: str = "") -> Plac
     return placed
 
 
-def remember_written(books: Path, placed: Placed) -> None:
+def remember_written(books: Path, placed: Placed, index: LedgerIndex) -> None:
     """Add what was just written to the index cache, so the next scan need not parse it.
 
-    Called under the books' lock right after :func:`write_plan`, when the cache is fresh
-    for every file (the import's own :func:`scan` refreshed it).
+    Called under the books' lock right after :func:`write_plan`, with the ``index`` that
+    the import's own :func:`scan` returned: its fragments are the cache as it stands, so
+    it is extended in memory and saved once, not read back from disk.
     """
-    cache_path = books / INDEX_CACHE
-    cached = _load_cache(cache_path)
+    if not placed:
+        return
     for path, items in placed.items():
         key = str(path.resolve())
-        fragment = cached.get(key) or _Fragment(0, 0, [], LedgerIndex())
+        fragment = index.fragments.get(key) or _Fragment(0, 0, [], LedgerIndex())
         for entry, lineno in items:
-            fragment.index.add(
-                entry._replace(meta={**entry.meta, "filename": key, "lineno": lineno})
-            )
+            fragment.index.add(entry, key, lineno)
         stat = path.stat()
         fragment.size, fragment.mtime_ns = stat.st_size, stat.st_mtime_ns
-        cached[key] = fragment
-    _save_cache(cache_path, cached)
+        index.fragments[key] = fragment
+    _save_cache(books / INDEX_CACHE, index.fragments)
 
 
 @contextlib.contextmanager

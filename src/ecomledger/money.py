@@ -44,6 +44,7 @@ def from_minor(units: int | str | Decimal, currency: str) -> Decimal:
 
 
 _AMOUNT_CHARS = re.compile(r"[^0-9,.\-+]")
+_PLAIN_AMOUNT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")  # 1234.56: the common case, parsed at once
 
 
 def parse_amount(text: str, decimal_mark: str | None = None) -> Decimal:
@@ -59,6 +60,9 @@ def parse_amount(text: str, decimal_mark: str | None = None) -> Decimal:
         ValueError: the text is not an amount; the message quotes it.
     """
     raw = text.strip()
+    if decimal_mark != "," and _PLAIN_AMOUNT.fullmatch(raw):
+        value = Decimal(raw)
+        return value if value else value.copy_abs()  # "-0.00" is 0.00, as below
     negative = raw.startswith("(") and raw.endswith(")")
     cleaned = _AMOUNT_CHARS.sub("", raw)
     if cleaned.endswith("-"):
