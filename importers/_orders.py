@@ -26,6 +26,7 @@ from ecomledger.booking import (
     payout_source_id,
     refund_source_id,
 )
+from ecomledger.ledger import BookedRow, same_amount
 from ecomledger.model import Order, Payout, Refund
 from ecomledger.numbering import Series, assign_numbers
 
@@ -49,13 +50,14 @@ def envelope_shop(filepath: str) -> str | None:
 Records = Order | Refund | Payout
 
 
-def _known(booked: Mapping[str, object], source_id: str, amount: Decimal, currency: str) -> bool:
+def _known(booked: Mapping[str, BookedRow], source_id: str, amount: Decimal, currency: str) -> bool:
     """Whether ``source_id`` is in the books having moved exactly ``amount currency``."""
     found = booked.get(source_id)
-    return found is not None and getattr(found, "amount", None) == (amount, currency)
+    return found is not None and same_amount(found, (amount, currency))
 
 
 CUSTOMERS = "Assets:Customers"
+MANUAL_REFUND = "manual"  # a refund's gateway when it was not paid back by a processor
 
 
 @dataclass(frozen=True)
@@ -131,8 +133,16 @@ class OrderImporter(beangulp.Importer):
             return self.sale
         return replace(self.sale, clearing_account=CUSTOMERS)
 
+    def refund_context(self, refund: Refund, order: Order) -> SaleContext:
+        """Where a refund's money leaves from: the order's, unless the platform says it was
+        paid back outside any processor (gateway ``manual``: cash, a bank transfer), when
+        it is owed to the customer until the bank line that pays it."""
+        if refund.gateway == MANUAL_REFUND:
+            return replace(self.sale, clearing_account=CUSTOMERS)
+        return self.context(order)
+
     def book(
-        self, filepath: str, booked: Mapping[str, object] | None = None
+        self, filepath: str, booked: Mapping[str, BookedRow] | None = None
     ) -> list[data.Directive]:
         """Book every record of the file, unnumbered, in the file's order.
 
@@ -167,7 +177,7 @@ class OrderImporter(beangulp.Importer):
                 if _known(known, refund_source_id(record), -record.total, record.currency):
                     skipped += 1
                     continue
-                entries.append(book_refund(record, order, self.context(order)))
+                entries.append(book_refund(record, order, self.refund_context(record, order)))
             else:
                 if _known(known, payout_source_id(record), record.amount, record.currency):
                     skipped += 1

@@ -8,17 +8,39 @@ A configurable product appears twice in ``items``: the parent carries the price,
 discount, its simple child (``parent_item_id`` set) only repeats the SKU with zero amounts.
 Only rows without a parent are booked, so a sale is never counted twice.
 
-Dates ``created_at``/``updated_at`` are UTC without an offset. Refunds are credit memos the
-order only sums up (``base_total_refunded``): one credit note per order for that sum,
-dated at the order's last update and split over its lines pro rata. A later, larger refund
-of the same order comes back as a conflict for review rather than a second credit note.
+Dates ``created_at``/``updated_at`` are UTC without an offset.
+
+Refunds are credit memos. ``ecomledger fetch`` saves them (``GET /V1/creditmemos``) in the
+envelope's ``related`` under ``creditmemos``; each becomes one credit note, source id
+``<source>:refund:<memo entity_id>``, dated at its ``created_at``, for ``base_grand_total``
+(what went back). Its lines are the memo's items joined to the order's by
+``order_item_id``: a configurable product's simple child (whose order item has a
+``parent_item_id``) is skipped like on the order; the amount is the VAT-inclusive
+``base_row_total_incl_tax`` less ``base_discount_amount`` (or, without it, ``base_row_total``
++ ``base_tax_amount`` + ``base_discount_tax_compensation_amount`` − ``base_discount_amount``),
+the VAT ``base_tax_amount`` at the order item's ``tax_percent``, ``restock`` from
+``back_to_stock``. Shipping is ``base_shipping_amount`` and ``base_shipping_tax_amount`` at
+the order's shipping rate. An adjustment refund or fee (``base_adjustment_positive`` /
+``_negative``) belongs to no line: it is left to ``Expenses:Rounding``, and more than a
+cent flags the credit note for review.
+
+A file without ``creditmemos`` (a hand-saved orders body, a payload fetched before memos
+were) books each order's ``base_total_refunded`` as before: one credit note
+``<order id>-refunded`` for that sum, dated at the order's last update and split over its
+lines pro rata; a later, larger refund of the same order comes back as a conflict. When
+memos arrive for an order whose sum was booked that way, the memos that sum already
+covers (the oldest, up to its amount) are not booked again; later ones are.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
 from typing import Any
 
+from beancount.core import data
+
+from ecomledger.errors import InputError
 from ecomledger.importers._orders import OrderImporter, Records
 from ecomledger.importers._payload import (
     buyer,
@@ -27,15 +49,19 @@ from ecomledger.importers._payload import (
     first_item_has,
     identify_payload,
     implied_shipping,
+    latest_by_id,
     load_json,
     order_line,
     order_tax_country,
     orders_of_pages,
     refunded_total,
+    related_of,
     status_of,
     utc,
 )
-from ecomledger.model import Customer, Order, OrderLine, OrderStatus, Refund
+from ecomledger.ledger import BookedRow, booked_row
+from ecomledger.model import Customer, Order, OrderLine, OrderStatus, Refund, RefundLine
+from ecomledger.money import ZERO
 
 PAID = frozenset({"processing", "complete", "closed"})
 CANCELLED = frozenset({"canceled", "cancelled"})
@@ -134,30 +160,205 @@ def parse_refunds(raw: dict[str, Any], order: Order, where: str) -> list[Refund]
     )
 
 
+def parse_memo(memo: dict[str, Any], raw: dict[str, Any], order: Order, where: str) -> Refund:
+    """One credit memo as ``/V1/creditmemos`` gives it (see the module docstring)."""
+    what = f"credit memo {memo.get('entity_id', '?')} of order {order.order_number}"
+    if memo.get("entity_id") in (None, ""):
+        raise InputError(where, 0, f"{what}: field entity_id is missing")
+    items = {str(item.get("item_id")): item for item in raw.get("items") or []}
+    lines: list[RefundLine] = []
+    for row in memo.get("items") or []:
+        if not isinstance(row, dict):
+            raise InputError(where, 0, f"{what}: an item is not an object")
+        item = items.get(str(row.get("order_item_id")), {})
+        if item.get("parent_item_id"):
+            continue  # the configurable parent carries the money
+        quantity = _money(row, "qty", where, what)
+        tax = dec(row.get("base_tax_amount"))
+        if row.get("base_row_total_incl_tax") is not None:
+            gross = _money(row, "base_row_total_incl_tax", where, what)
+        else:
+            gross = (
+                _money(row, "base_row_total", where, what)
+                + tax
+                + dec(row.get("base_discount_tax_compensation_amount"))
+            )
+        taxable = gross - dec(row.get("base_discount_amount"))
+        if not (quantity or taxable or tax):
+            continue
+        lines.append(
+            RefundLine(
+                sku=str(row.get("sku") or item.get("sku") or ""),
+                description=str(row.get("name") or item.get("name") or ""),
+                quantity=quantity,
+                amount=taxable - tax,
+                tax=tax,
+                vat_rate=dec(item.get("tax_percent")),
+                restock=bool(row.get("back_to_stock")) and bool(quantity),
+            )
+        )
+    return Refund(
+        source=order.source,
+        filename=where,
+        refund_id=str(memo["entity_id"]),
+        order_id=order.order_id,
+        processed_at=utc(str(memo.get("created_at") or ""), where, f"{what}: created_at"),
+        currency=order.currency,
+        lines=tuple(lines),
+        shipping_amount=dec(memo.get("base_shipping_amount")),
+        shipping_tax=dec(memo.get("base_shipping_tax_amount")),
+        shipping_vat_rate=next((ship.vat_rate for ship in order.shipping), ZERO),
+        total=_money(memo, "base_grand_total", where, what),
+        gateway=order.gateway,
+    )
+
+
+def _money(node: dict[str, Any], name: str, where: str, what: str) -> Decimal:
+    """A money field of a memo that must be there and be a number."""
+    value = node.get(name)
+    try:
+        if value is None or isinstance(value, bool | dict | list):
+            raise ValueError(name)
+        return dec(value)
+    except (ArithmeticError, ValueError) as exc:
+        raise InputError(
+            where, 0, f"{what}: field {name} is missing or not a number ({value!r})"
+        ) from exc
+
+
+def memos_of(document: Any, where: str) -> dict[str, list[dict[str, Any]]] | None:
+    """The credit memos ``fetch`` saved (``related.creditmemos``) per order id, oldest
+    first, last copy of each; None when the file has no such key (see the module
+    docstring)."""
+    bodies = related_of(document).get("creditmemos")
+    if bodies is None:
+        return None
+    memos: list[dict[str, Any]] = []
+    for pages in bodies.values():
+        for body in pages or []:
+            if not isinstance(body, dict) or not isinstance(body.get("items"), list):
+                raise InputError(where, 0, "the saved credit memos are not a Magento search result")
+            memos.extend(body["items"])
+    found: dict[str, list[dict[str, Any]]] = {}
+    for memo in latest_by_id(memos, "entity_id"):
+        if not isinstance(memo, dict):
+            raise InputError(where, 0, "a saved credit memo is not an object")
+        found.setdefault(str(memo.get("order_id")), []).append(memo)
+    for group in found.values():
+        group.sort(key=lambda m: (str(m.get("created_at") or ""), str(m.get("entity_id"))))
+    return found
+
+
+def _uncovered(memos: list[Refund], refunded: Decimal, legacy: Decimal | None) -> list[Refund]:
+    """The memos not already booked as part of an order's ``<id>-refunded`` credit note.
+
+    That note booked ``legacy`` (the order's refunded sum when it was imported); memos are
+    made in order, so it covers the oldest ones up to that amount. The memos of the file
+    are the newest: those before them add up to ``refunded`` less theirs.
+    """
+    if legacy is None:
+        return memos
+    running = refunded - sum((memo.total for memo in memos), ZERO)
+    fresh = []
+    for memo in memos:
+        running += memo.total
+        if running > legacy:
+            fresh.append(memo)
+    return fresh
+
+
+def _moved(found: BookedRow | None) -> Decimal | None:
+    """The money a booked credit note returned: minus its clearing posting's number."""
+    if found is None or not found[2]:
+        return None
+    return -Decimal(found[2])
+
+
 def _is_magento(document: Any) -> bool:
     return first_item_has(document, "items", "entity_id", "base_grand_total")
 
 
 class Importer(OrderImporter):
-    """Magento orders and their refunded totals, saved as JSON."""
+    """Magento orders and their credit memos (or refunded totals), saved as JSON.
+
+    ``findings`` (by file) names the memos whose order the file does not hold.
+    """
 
     platform = "magento"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.findings: dict[str, list[str]] = {}
+        self._booked: Mapping[str, BookedRow] = {}
 
     def identify(self, filepath: str) -> bool:
         """Recognise Magento JSON by its envelope or its ``items`` of orders."""
         return identify_payload(filepath, self.platform, _is_magento)
 
+    def book(
+        self, filepath: str, booked: Mapping[str, BookedRow] | None = None
+    ) -> list[data.Directive]:
+        """Book the file; ``booked`` also says which orders had their refunded sum booked
+        as one ``<id>-refunded`` credit note (see :func:`_uncovered`)."""
+        if booked is None:
+            return super().book(filepath)
+        self._booked = booked
+        try:
+            return super().book(filepath, booked)
+        finally:
+            self._booked = {}
+
+    def extract(self, filepath: str, existing: data.Entries) -> data.Entries:
+        """Beangulp's entry point: the ``existing`` entries say which sums were booked."""
+        self._booked = {
+            str(entry.meta["source_id"]): booked_row(entry, "", 0)
+            for entry in existing
+            if isinstance(entry, data.Transaction) and "source_id" in (entry.meta or {})
+        }
+        try:
+            return super().extract(filepath, existing)
+        finally:
+            self._booked = {}
+
+    def _legacy(self, order: Order) -> Decimal | None:
+        """What the order's ``<id>-refunded`` credit note booked, if the books hold one."""
+        return _moved(self._booked.get(f"{self.source}:refund:{order.order_id}-refunded"))
+
     def records(self, filepath: str) -> Iterator[Records]:
-        """Yield each order (last copy by id) and its refund."""
-        orders = orders_of_pages(load_json(filepath), filepath, "items", "Magento")
+        """Yield each order (last copy by id) and its credit memos (or refunded sum)."""
+        document = load_json(filepath)
+        orders = orders_of_pages(document, filepath, "items", "Magento")
+        memos = memos_of(document, filepath)
+        findings = self.findings[filepath] = []
+
+        def refunds(raw: dict[str, Any], order: Order) -> list[Refund]:
+            if memos is None:
+                return parse_refunds(raw, order, filepath)
+            own = [parse_memo(m, raw, order, filepath) for m in memos.get(order.order_id, [])]
+            refunded = dec(raw.get("base_total_refunded"))
+            return _uncovered(own, refunded, self._legacy(order))
+
         yield from each_order(
             orders,
             filepath,
             lambda raw: parse_order(raw, self.source, filepath, self.sale.home_country),
-            lambda raw, order: parse_refunds(raw, order, filepath),
+            refunds,
             key="entity_id",
             invalid="is invalid",
         )
+        known = {str(raw.get("entity_id")) for raw in orders}
+        orphans = [
+            str(memo.get("entity_id"))
+            for order_id, group in (memos or {}).items()
+            if order_id not in known
+            for memo in group
+        ]
+        if orphans:
+            findings.append(
+                f"credit memo(s) {', '.join(orphans)}: their order is not in this file, "
+                "nothing booked for them; fetch again with `ecomledger fetch`, which saves "
+                "each memo's order beside it"
+            )
 
 
-__all__ = ["Importer", "parse_order", "parse_refunds"]
+__all__ = ["Importer", "memos_of", "parse_memo", "parse_order", "parse_refunds"]

@@ -21,8 +21,22 @@ PrestaShop has no gift-card product type: cards are sold as products without a t
 A row without VAT in a sale that is taxed (home, or an EU consumer abroad), where no rate
 of the country is 0 %, is therefore booked as a gift card sold, with a finding naming it.
 
-Not in the order either: refunds (credit slips live in ``/api/order_slip``, not fetched):
-refunded orders book their invoice only.
+Not in the order either: refunds. They are credit slips (``/api/order_slip``), which
+``ecomledger fetch`` saves in ``related`` under ``order_slips``; each becomes one credit
+note, source id ``<source>:refund:<slip id>``, dated at its shop-local ``date_add``, for
+``amount`` (what went back; ``total_products_tax_incl`` + ``total_shipping_tax_incl`` when
+absent). Its lines are the slip's ``order_slip_details``, joined to the order's rows by
+``id_order_detail``: the quantity, ``amount_tax_incl`` and ``amount_tax_excl`` (their
+difference is the VAT, at the row's rate); shipping is ``total_shipping_tax_incl`` /
+``_excl`` at the order's carrier rate. Amounts are rounded to the cent (PrestaShop keeps six
+decimals); what the lines do not explain goes to ``Expenses:Rounding``.
+
+A slip does not say whether the goods went back to stock: PrestaShop counts it on the order
+row (``product_quantity_reinjected``), which ``fetch`` saves under ``order_details``. That
+quantity is given to the row's slips of the file oldest first, and a slip line gets
+``restock`` for the part it covers (a line partly restocked is booked as two lines, amounts
+shared to the cent). A file without ``order_slips`` (a hand-saved orders body, a payload
+fetched before slips were) books invoices only, as before.
 """
 
 from __future__ import annotations
@@ -30,6 +44,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -45,24 +60,33 @@ from ecomledger.importers._payload import (
     identify_payload,
     implied_rate,
     largest_remainders,
+    latest_by_id,
     load_json,
     order_line,
     order_tax_country,
     orders_of_pages,
     related_of,
 )
-from ecomledger.model import Customer, Order, OrderLine, OrderStatus, ShippingLine
-from ecomledger.money import ZERO, percent
+from ecomledger.model import (
+    Customer,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Refund,
+    RefundLine,
+    ShippingLine,
+)
+from ecomledger.money import CENT, ZERO, percent
 from ecomledger.vat_rates import rates_for
 
 CANCELLED_STATES = frozenset({"6", "8"})  # cancelled, payment error
 
 
-def _local(value: Any, timezone: str, where: str) -> dt.datetime:
+def _local(value: Any, timezone: str, where: str, field: str = "date_add") -> dt.datetime:
     try:
         moment = dt.datetime.fromisoformat(str(value).replace(" ", "T"))
     except ValueError as exc:
-        raise InputError(where, 0, f"date_add {value!r} is not a date and time") from exc
+        raise InputError(where, 0, f"{field} {value!r} is not a date and time") from exc
     return moment.replace(tzinfo=ZoneInfo(timezone)) if moment.tzinfo is None else moment
 
 
@@ -254,15 +278,148 @@ def voucher_finding(rows: list[str]) -> str:
     )
 
 
+@dataclass
+class Slips:
+    """A file's credit slips by order id (oldest first) and the quantity put back in stock
+    per order row id (``product_quantity_reinjected``)."""
+
+    by_order: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    reinjected: dict[str, Decimal] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, document: Any, where: str) -> Slips:
+        """The slips and order rows ``ecomledger fetch`` saved beside the orders."""
+        related = related_of(document)
+        slips: list[dict[str, Any]] = []
+        for bodies in (related.get("order_slips") or {}).values():
+            for body in bodies or []:
+                if isinstance(body, list) and not body:
+                    continue  # PrestaShop's empty answer
+                if not isinstance(body, dict) or not isinstance(body.get("order_slips"), list):
+                    raise InputError(where, 0, "the saved credit slips are not an order_slips list")
+                slips.extend(body["order_slips"])
+        found = cls()
+        for slip in latest_by_id(slips):
+            if not isinstance(slip, dict):
+                raise InputError(where, 0, "a saved credit slip is not an object")
+            found.by_order.setdefault(str(slip.get("id_order")), []).append(slip)
+        for group in found.by_order.values():
+            group.sort(key=lambda s: (str(s.get("date_add") or ""), _int(s.get("id"))))
+        for bodies in (related.get("order_details") or {}).values():
+            for body in bodies or []:
+                for row in _listed(body, "order_details", "order_detail"):
+                    found.reinjected[str(row.get("id"))] = dec(
+                        row.get("product_quantity_reinjected")
+                    )
+        return found
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        return 0
+
+
+def _cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _slip_money(
+    node: dict[str, Any], name: str, where: str, what: str, *, money: bool = True
+) -> Decimal:
+    """A field of a slip that must be there and be a number; money is rounded to the cent."""
+    value = node.get(name)
+    try:
+        if value is None or isinstance(value, bool | dict | list):
+            raise ValueError(name)
+        number = dec(value)
+        return _cents(number) if money else number
+    except (ArithmeticError, ValueError) as exc:
+        raise InputError(
+            where, 0, f"{what}: field {name} is missing or not a number ({value!r})"
+        ) from exc
+
+
+def parse_slip(
+    slip: dict[str, Any], order: Order, where: str, timezone: str, restock: dict[str, Decimal]
+) -> Refund:
+    """One credit slip of ``order`` (see the module docstring). ``restock`` is what is left
+    of each row's reinjected quantity; the slip's lines take their part of it."""
+    what = f"credit slip {slip.get('id', '?')} of order {order.order_number}"
+    if slip.get("id") in (None, ""):
+        raise InputError(where, 0, f"{what}: field id is missing")
+    rows = {line.line_id: line for line in order.lines}
+    lines: list[RefundLine] = []
+    details = (slip.get("associations") or {}).get("order_slip_details") or []
+    for detail in details:
+        if not isinstance(detail, dict):
+            raise InputError(where, 0, f"{what}: an order_slip_details entry is not an object")
+        row_id = str(detail.get("id_order_detail") or "")
+        row = rows.get(row_id)
+        quantity = _slip_money(detail, "product_quantity", where, what, money=False)
+        incl = _slip_money(detail, "amount_tax_incl", where, what)
+        excl = _slip_money(detail, "amount_tax_excl", where, what)
+        back = min(quantity, restock.get(row_id, ZERO))
+        restock[row_id] = restock.get(row_id, ZERO) - back
+        line = RefundLine(
+            sku=row.sku if row else "",
+            description=row.description if row else f"order row {row_id}",
+            quantity=quantity,
+            amount=excl,
+            tax=incl - excl,
+            vat_rate=row.vat_rate
+            if row
+            else implied_rate(incl, incl - excl, "", order.processed_at),
+            restock=bool(back),
+        )
+        if back and back < quantity:  # partly restocked: the restocked part, then the rest
+            amounts = largest_remainders(excl, [back, quantity - back])
+            taxes = largest_remainders(incl - excl, [back, quantity - back])
+            lines.append(
+                line.model_copy(update={"quantity": back, "amount": amounts[0], "tax": taxes[0]})
+            )
+            line = line.model_copy(
+                update={
+                    "quantity": quantity - back,
+                    "amount": amounts[1],
+                    "tax": taxes[1],
+                    "restock": False,
+                }
+            )
+        lines.append(line)
+    ship_incl = _cents(dec(slip.get("total_shipping_tax_incl")))
+    ship_excl = _cents(dec(slip.get("total_shipping_tax_excl")))
+    if slip.get("amount") not in (None, ""):
+        total = _slip_money(slip, "amount", where, what)
+    else:
+        total = _slip_money(slip, "total_products_tax_incl", where, what) + ship_incl
+    return Refund(
+        source=order.source,
+        filename=where,
+        refund_id=str(slip["id"]),
+        order_id=order.order_id,
+        processed_at=_local(slip.get("date_add"), timezone, where, f"{what}: date_add"),
+        currency=order.currency,
+        lines=tuple(lines),
+        shipping_amount=ship_excl,
+        shipping_tax=ship_incl - ship_excl,
+        shipping_vat_rate=next((ship.vat_rate for ship in order.shipping), ZERO),
+        total=total,
+        gateway=order.gateway,
+    )
+
+
 def _is_prestashop(document: Any) -> bool:
     return first_item_has(document, "orders", "total_paid_tax_incl")
 
 
 class Importer(OrderImporter):
-    """PrestaShop orders saved from the webservice as JSON.
+    """PrestaShop orders and their credit slips, saved from the webservice as JSON.
 
     ``findings`` (by file) names the orders whose delivery country the file does not give,
-    and the rows taken for gift cards sold: ``ecomledger import`` prints them.
+    the rows taken for gift cards sold, and the slips whose order the file does not hold:
+    ``ecomledger import`` prints them.
     """
 
     platform = "prestashop"
@@ -280,6 +437,8 @@ class Importer(OrderImporter):
         document = load_json(filepath)
         orders = orders_of_pages(document, filepath, "orders", "PrestaShop", empty_list=True)
         places = Places.of(document)
+        slips = Slips.of(document, filepath)
+        restock = dict(slips.reinjected)
         home = self.sale.home_country
         findings = self.findings[filepath] = []
         unknown: list[str] = []
@@ -297,11 +456,30 @@ class Importer(OrderImporter):
             )
             return order
 
-        yield from each_order(orders, filepath, parse)
+        def refunds(raw: dict[str, Any], order: Order) -> list[Refund]:
+            return [
+                parse_slip(slip, order, filepath, self.sale.timezone, restock)
+                for slip in slips.by_order.get(order.order_id, [])
+            ]
+
+        yield from each_order(orders, filepath, parse, refunds)
+        known = {str(raw.get("id")) for raw in orders}
+        orphans = [
+            str(slip.get("id"))
+            for order_id, group in slips.by_order.items()
+            if order_id not in known
+            for slip in group
+        ]
+        if orphans:
+            findings.append(
+                f"credit slip(s) {', '.join(orphans)}: their order is not in this file, "
+                "nothing booked for them; fetch again with `ecomledger fetch`, which saves "
+                "each slip's order beside it"
+            )
         if unknown:
             findings.append(unknown_country_finding(unknown, places, home))
         if vouchers:
             findings.append(voucher_finding(vouchers))
 
 
-__all__ = ["Importer", "Places", "parse_order"]
+__all__ = ["Importer", "Places", "Slips", "parse_order", "parse_slip"]

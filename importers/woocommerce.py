@@ -9,9 +9,26 @@ excluding tax whatever ``prices_include_tax`` says, so lines are booked VAT-incl
 (``total + total_tax``) with the stated VAT: the net revenue is then exactly ``total``.
 
 Dates: the ``*_gmt`` fields are UTC without an offset; the local ones depend on the
-WordPress setting and are never used. Refunds are embedded only as a summary (id, reason,
-negative total): the credit note is dated at the order's last modification and split over
-the order's lines pro rata (a full refund reverses every line exactly).
+WordPress setting and are never used.
+
+Refunds: ``ecomledger fetch`` saves each refunded order's full refunds
+(``GET /orders/<id>/refunds``) in the envelope's ``related`` under ``refunds``, per order
+id. Each becomes one credit note with its own lines: quantity, amount and VAT from the
+refund line (WooCommerce writes them negative: ``quantity``, ``total``, ``total_tax``),
+its rate through ``taxes[].id`` joined to the order's ``tax_lines`` (else the rate of the
+order line named by the ``_refunded_item_id`` meta), refunded shipping and fees likewise,
+``restock`` on every line when ``api_restock`` says the goods went back to stock, dated at
+``date_created_gmt``, for ``amount`` (what went back; what the lines do not explain goes to
+``Expenses:Rounding``). ``refunded_payment`` false (money given back by hand, not through
+the gateway) is the refund's gateway ``manual``: its credit note is owed on
+``Assets:Customers`` until the bank line that pays it, not taken from the processor.
+
+A refund the file has only as the order's summary (``refunds[]``: id, reason, negative
+total; a hand-saved order, a payload fetched before refunds were fetched) is booked as
+before: dated at the order's last modification and split over the order's lines pro rata
+(a full refund reverses every line exactly). Both ways the refund's source id is
+``<source>:refund:<refund id>``, so a refund booked from its summary is not booked again
+from its details.
 """
 
 from __future__ import annotations
@@ -30,15 +47,25 @@ from ecomledger.importers._payload import (
     first_item,
     full_name,
     identify_payload,
+    latest_by_id,
     load_json,
     order_line,
     pages_of,
     refund_from_total,
+    related_of,
     status_of,
     tax_country,
     utc,
 )
-from ecomledger.model import Customer, Order, OrderLine, OrderStatus, Refund, ShippingLine
+from ecomledger.model import (
+    Customer,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Refund,
+    RefundLine,
+    ShippingLine,
+)
 from ecomledger.money import ZERO
 
 PAID = frozenset({"processing", "completed", "refunded"})
@@ -186,16 +213,120 @@ def parse_order(order: dict[str, Any], source: str, where: str, home: str = "FR"
     )
 
 
-def parse_refunds(raw: dict[str, Any], order: Order, where: str) -> list[Refund]:
-    """Credit notes from the order's refund summaries (``total`` is negative)."""
+def parse_refunds(
+    raw: dict[str, Any],
+    order: Order,
+    where: str,
+    details: list[dict[str, Any]] | None = None,
+) -> list[Refund]:
+    """Credit notes for the order's refunds: from their full ``details``
+    (``/orders/<id>/refunds``) where the file has them, else from the order's summaries
+    (``total`` is negative), split pro rata."""
+    detailed = {str(refund.get("id")): refund for refund in details or []}
+    refunds = [parse_refund(refund, raw, order, where) for refund in detailed.values()]
+    summaries = [r for r in raw.get("refunds") or [] if str(r.get("id")) not in detailed]
+    if not any(dec(refund.get("total")) for refund in summaries):
+        return refunds
     moment = utc(
         str(raw.get("date_modified_gmt") or raw.get("date_created_gmt")), where, "date_modified_gmt"
     )
-    return [
+    return refunds + [
         refund_from_total(order, str(refund["id"]), moment, -dec(refund.get("total")), where)
-        for refund in raw.get("refunds") or []
+        for refund in summaries
         if dec(refund.get("total"))
     ]
+
+
+def _field(node: dict[str, Any], name: str, where: str, what: str) -> Decimal:
+    """A money field of a refund that must be there and be a number."""
+    value = node.get(name)
+    try:
+        if value is None or isinstance(value, bool | dict | list):
+            raise ValueError(name)
+        return dec(value)
+    except (ArithmeticError, ValueError) as exc:
+        raise InputError(
+            where, 0, f"{what}: field {name} is missing or not a number ({value!r})"
+        ) from exc
+
+
+def parse_refund(refund: dict[str, Any], raw: dict[str, Any], order: Order, where: str) -> Refund:
+    """One refund as ``/orders/<id>/refunds`` gives it, line by line (see the module
+    docstring)."""
+    if not isinstance(refund, dict):
+        raise InputError(where, 0, f"order {order.order_id}: a saved refund is not an object")
+    what = f"refund {refund.get('id', '?')} of order {order.order_number}"
+    if refund.get("id") in (None, ""):
+        raise InputError(where, 0, f"{what}: field id is missing")
+    rates = _rates(raw)
+    by_id = {line.line_id: line for line in order.lines}
+    restock = bool(refund.get("api_restock"))
+    lines: list[RefundLine] = []
+    for item in [*(refund.get("line_items") or []), *(refund.get("fee_lines") or [])]:
+        original = by_id.get(_refunded_item(item))
+        rate = _rate_of(item, rates) or (original.vat_rate if original else ZERO)
+        quantity = -dec(item.get("quantity")) if item.get("quantity") else ZERO  # fees: none
+        lines.append(
+            RefundLine(
+                sku=str(item.get("sku") or (original.sku if original else "")),
+                description=str(
+                    item.get("name") or (original.description if original else "") or ""
+                ),
+                quantity=quantity,
+                amount=-_field(item, "total", where, what),
+                tax=-dec(item.get("total_tax")),
+                vat_rate=rate,
+                restock=restock and "quantity" in item and bool(quantity),
+            )
+        )
+    ship_amount = ship_tax = ZERO
+    ship_rate = next((ship.vat_rate for ship in _shipping(raw, rates) if ship.vat_rate), ZERO)
+    for item in refund.get("shipping_lines") or []:
+        ship_amount -= _field(item, "total", where, what)
+        ship_tax -= dec(item.get("total_tax"))
+        ship_rate = _rate_of(item, rates) or ship_rate
+    moment = utc(str(refund.get("date_created_gmt") or ""), where, f"{what}: date_created_gmt")
+    return Refund(
+        source=order.source,
+        filename=where,
+        refund_id=str(refund["id"]),
+        order_id=order.order_id,
+        processed_at=moment,
+        currency=order.currency,
+        lines=tuple(lines),
+        shipping_amount=ship_amount,
+        shipping_tax=ship_tax,
+        shipping_vat_rate=ship_rate,
+        total=_field(refund, "amount", where, what),
+        gateway=order.gateway if refund.get("refunded_payment", True) else "manual",
+    )
+
+
+def _refunded_item(item: dict[str, Any]) -> str:
+    """The id of the order line a refund line gives back (its ``_refunded_item_id`` meta)."""
+    for meta in item.get("meta_data") or []:
+        if isinstance(meta, dict) and meta.get("key") == "_refunded_item_id":
+            return str(meta.get("value") or "")
+    return ""
+
+
+def details_of(document: Any, where: str) -> dict[str, list[dict[str, Any]]]:
+    """The full refunds ``fetch`` saved per order id (``related.refunds``), last copy of
+    each refund id; empty for a hand-saved body or a payload fetched before they were."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for order_id, bodies in (related_of(document).get("refunds") or {}).items():
+        refunds: list[dict[str, Any]] = []
+        for body in bodies or []:
+            if not isinstance(body, list):
+                raise InputError(
+                    where, 0, f"the refunds saved for order {order_id} are not an array"
+                )
+            refunds.extend(body)
+        for refund in refunds:
+            if not isinstance(refund, dict):
+                raise InputError(where, 0, f"a refund saved for order {order_id} is not an object")
+        found[str(order_id)] = latest_by_id(refunds)
+    return found
 
 
 def _unbooked(raw: dict[str, Any], order: Order) -> str:
@@ -233,8 +364,10 @@ class Importer(OrderImporter):
 
     def records(self, filepath: str) -> Iterator[Records]:
         """Yield each order (last copy by id) and its refunds."""
+        document = load_json(filepath)
+        details = details_of(document, filepath)
         orders: list[dict[str, Any]] = []
-        for page in pages_of(load_json(filepath)):
+        for page in pages_of(document):
             if isinstance(page, dict) and "line_items" in page:
                 page = [page]
             if not isinstance(page, list):
@@ -248,9 +381,10 @@ class Importer(OrderImporter):
                 findings.append(_unbooked(raw, order))
             return order
 
-        yield from each_order(
-            orders, filepath, parse, lambda raw, order: parse_refunds(raw, order, filepath)
-        )
+        def refunds(raw: dict[str, Any], order: Order) -> list[Refund]:
+            return parse_refunds(raw, order, filepath, details.get(order.order_id))
+
+        yield from each_order(orders, filepath, parse, refunds)
 
 
-__all__ = ["Importer", "parse_order", "parse_refunds"]
+__all__ = ["Importer", "details_of", "parse_order", "parse_refund", "parse_refunds"]

@@ -23,11 +23,16 @@ time), one file per kind and fetch, e.g. ``documents/shopify/demo/20250401T...``
 shopify         ``orders`` (refunds embedded; related: ``transactions`` per order id, for
                 the orders paid partly by gift card only), ``payouts`` (related:
                 ``balance_transactions`` per payout id)
-woocommerce     ``orders``
+woocommerce     ``orders`` (related: ``refunds`` per order id, the bodies of
+                ``orders/<id>/refunds`` for the orders whose summary lists refunds)
 prestashop      ``orders`` (related: ``addresses`` per delivery address id, each a
                 one-address body ``{"addresses": [...]}`` cut from the batched answer;
-                ``countries`` under ``"all"``: the id → ``iso_code`` list)
-magento         ``orders``
+                ``countries`` under ``"all"``: the id → ``iso_code`` list;
+                ``order_slips`` under ``"all"``: the credit slip pages of the window;
+                ``order_details`` per order row id the slips name, one-row bodies with
+                ``product_quantity_reinjected``)
+magento         ``orders`` (related: ``creditmemos`` under ``"all"``: the credit memo
+                search pages, present even when empty)
 bigcommerce     ``orders`` (related: ``products``, ``shipping_addresses``, ``coupons``
                 per order id)
 square          ``orders``
@@ -51,8 +56,12 @@ Envelope (read it with ``json.load(f, parse_float=Decimal)``)::
       "related": {                            # sub-resources fetched per parent id
         "balance_transactions": {"<payout id>": [ <body>, ... ]}
         # or, on Shopify orders: "transactions": {"<order id>": [ <body> ]}
+        # or, on WooCommerce orders: "refunds": {"<order id>": [ <body> ]}
         # or, on PrestaShop orders: "addresses": {"<address id>": [ <body> ]},
-        #                           "countries": {"all": [ <body> ]}
+        #                           "countries": {"all": [ <body> ]},
+        #                           "order_slips": {"all": [ <body>, ... ]},
+        #                           "order_details": {"<row id>": [ <body> ]}
+        # or, on Magento orders: "creditmemos": {"all": [ <body>, ... ]}
       }
     }
 

@@ -83,6 +83,13 @@ class Booked:
         return cls(Location(filename, lineno), amount, invoice)
 
 
+def booked_row(entry: data.Transaction, filename: str, lineno: int) -> BookedRow:
+    """What the index keeps of a transaction found at ``filename:lineno``."""
+    amount = moved_amount(entry)
+    number, currency = (str(amount[0]), amount[1]) if amount else ("", "")
+    return filename, lineno, number, currency, str((entry.meta or {}).get("invoice", ""))
+
+
 def same_amount(row: BookedRow, amount: tuple[Decimal, str] | None) -> bool:
     """Whether a booked row moved ``amount`` (numerically: 12.3 equals 12.30)."""
     if amount is None:
@@ -160,15 +167,7 @@ class LedgerIndex:
         self._add_settlement(entry, Location(filename, lineno))
         source_id = meta.get("source_id")
         if source_id:
-            amount = moved_amount(entry)
-            number, currency = (str(amount[0]), amount[1]) if amount else ("", "")
-            self.ids[str(source_id)] = (
-                filename,
-                lineno,
-                number,
-                currency,
-                str(meta.get("invoice", "")),
-            )
+            self.ids[str(source_id)] = booked_row(entry, filename, lineno)
 
     def _add_settlement(self, entry: data.Transaction, location: Location) -> None:
         """Track payouts and transfer-paid invoices, and the bank lines that settle them."""

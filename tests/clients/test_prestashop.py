@@ -13,7 +13,12 @@ import httpx
 from ecomledger.clients.base import Credentials
 from ecomledger.clients.prestashop import _json
 from ecomledger.sandbox import TOKEN, Faults, SandboxServer
-from ecomledger.sandbox.dialects import PRESTA_COUNTRY_IDS, presta_address_id
+from ecomledger.sandbox.dialects import (
+    PRESTA_COUNTRY_IDS,
+    presta_address_id,
+    presta_row_id,
+    presta_slip_id,
+)
 
 from .conftest import SINCE
 
@@ -142,3 +147,49 @@ def test_address_filter_is_prestashops_any_of(srv: SandboxServer) -> None:
         assert client.get("/api/countries?output_format=JSON&display=[id,nope]").status_code == 400
         bad_key = httpx.get(srv.url + "/api/addresses?output_format=JSON", auth=("wrong", ""))
         assert bad_key.status_code == 401
+
+
+def _slips(result: Any) -> list[dict[str, Any]]:
+    related = result.document("orders").related
+    return [
+        s for page in related["order_slips"]["all"] if page.data for s in page.data["order_slips"]
+    ]
+
+
+def test_credit_slips_and_their_rows_are_fetched(
+    contract_for: Callable[..., Any], srv: SandboxServer
+) -> None:
+    result = contract_for("prestashop", page_size=5).fetch()
+    related = result.document("orders").related
+    slips = _slips(result)
+    refunds = {presta_slip_id(r): (o, r) for o in srv.data.orders for r in o.refunds}
+    assert len(related["order_slips"]["all"]) >= 3  # paged like the orders
+    assert sorted(s["id"] for s in slips) == sorted(refunds)
+    slip_calls = [_query(p) for _, p, s in srv.log if "/api/order_slip" in p and s == 200]
+    assert all(q["sort"] == "[date_add_ASC]" and q["display"] == "full" for q in slip_calls)
+    rows = {str(presta_row_id(rl.line)): rl for _, r in refunds.values() for rl in r.lines}
+    assert set(related["order_details"]) == set(rows)
+    for row_id, (page,) in related["order_details"].items():
+        (row,) = page.data["order_details"]
+        assert set(row) == {"id", "id_order", "product_quantity_reinjected"}
+        wanted = rows[row_id].quantity if rows[row_id].restock else 0
+        assert int(row["product_quantity_reinjected"]) == wanted
+    for slip in slips:
+        order, refund = refunds[slip["id"]]
+        assert slip["id_order"] == str(order.id % 100_000)
+        assert Decimal(slip["amount"]) == refund.amount
+
+
+def test_credit_slips_follow_the_window(
+    contract_for: Callable[..., Any], srv: SandboxServer
+) -> None:
+    result = contract_for("prestashop").fetch(since=SINCE)
+    slips = _slips(result)
+    wanted = {
+        presta_slip_id(r) for o in srv.data.orders for r in o.refunds if r.created_at >= SINCE
+    }
+    assert wanted and {s["id"] for s in slips} == wanted
+    orders = {str(o["id"]) for p in result.document("orders").pages for o in p.data["orders"]}
+    assert {s["id_order"] for s in slips} <= orders  # every slip's order is in the file
+    calls = [_query(p) for _, p, _ in srv.log if "/api/order_slip" in p]
+    assert all(q["date"] == "1" and q["filter[date_add]"].startswith("[") for q in calls)

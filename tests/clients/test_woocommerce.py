@@ -9,7 +9,7 @@ import pytest
 from ecomledger.clients.base import Credentials
 from ecomledger.clients.woocommerce import WooCommerceClient
 from ecomledger.http import FetchError, Http
-from ecomledger.sandbox import WOO_KEY, WOO_SECRET, SandboxServer
+from ecomledger.sandbox import WOO_KEY, WOO_SECRET, Faults, SandboxServer
 
 from .conftest import SINCE
 
@@ -28,7 +28,8 @@ def test_incremental_returns_only_newer(
     contract_for: Callable[..., Any], srv: SandboxServer
 ) -> None:
     contract_for("woocommerce").check_incremental(SINCE)
-    assert "dates_are_gmt=true" in srv.log[-1][1]
+    orders = [path for _, path, _ in srv.log if "/orders?" in path]
+    assert "dates_are_gmt=true" in orders[-1]
 
 
 def test_faults(contract_for: Callable[..., Any], srv: SandboxServer) -> None:
@@ -62,3 +63,37 @@ def test_page_size_is_honoured(contract_for: Callable[..., Any], srv: SandboxSer
     result = contract_for("woocommerce", page_size=40).fetch()
     assert [len(p.data) for p in result.document("orders").pages] == [40, 40, 40]
     assert WOO_SECRET not in "".join(path for _, path, _ in srv.log)
+
+
+def test_refunds_are_fetched_for_refunded_orders_only(
+    contract_for: Callable[..., Any], srv: SandboxServer
+) -> None:
+    doc = contract_for("woocommerce").fetch().document("orders")
+    orders = [o for p in doc.pages for o in p.data]
+    refunded = {str(o["id"]): o for o in orders if o["refunds"]}
+    assert refunded and set(doc.related["refunds"]) == set(refunded)
+    calls = [path for _, path, _ in srv.log if "/refunds" in path]
+    assert len(calls) == len(refunded)  # one request per refunded order, none for the rest
+    for order_id, order in refunded.items():
+        (page,) = doc.related["refunds"][order_id]
+        assert [r["id"] for r in page.data] == [r["id"] for r in order["refunds"]]
+        for full, summary in zip(page.data, order["refunds"], strict=True):
+            assert Decimal(full["amount"]) == -Decimal(summary["total"])
+            assert all(Decimal(li["quantity"]) < 0 for li in full["line_items"])
+            assert isinstance(full["api_restock"], bool)
+
+
+def test_refunds_survive_transient_faults(
+    contract_for: Callable[..., Any], srv: SandboxServer
+) -> None:
+    contract = contract_for("woocommerce", page_size=100)
+    clean = contract.fetch().document("orders").related["refunds"]
+    texts = {k: [p.text for p in v] for k, v in clean.items()}
+    # the two order pages go through; the faults land on the refund requests
+    for faults in (
+        Faults(server_error=2, server_error_status=503, after=2),
+        Faults(rate_limit=2, retry_after="0.01", disconnect=1, after=3),
+    ):
+        srv.set_faults(faults)
+        again = contract.fetch().document("orders").related["refunds"]
+        assert {k: [p.text for p in v] for k, v in again.items()} == texts

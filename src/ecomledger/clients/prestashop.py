@@ -13,12 +13,22 @@ PrestaShop's "any of" filter (``filter[id]=[1|2|3]``), and the country list once
 (``display=[id,iso_code]``), into the orders document's ``related``: ``addresses`` per
 address id, each a one-address body ``{"addresses": [...]}`` cut from the batched answer
 (so a file does not repeat a whole batch per address), and ``countries`` under ``all``.
+
+Refunds are credit slips, a resource of their own: ``/api/order_slip`` is paged like the
+orders and filtered on ``date_add`` over the same window, into ``related`` under
+``order_slips`` (the pages, verbatim, under ``all``). A slip names the order rows it
+refunds (``order_slip_details[].id_order_detail``) but not whether the goods went back to
+stock: PrestaShop counts that on the row (``product_quantity_reinjected``), so the client
+fetches those rows, batched like the addresses (``display=[id,id_order,
+product_quantity_reinjected]``), into ``order_details`` per row id. A slip whose order is
+not among the orders fetched (an order updated again after ``until``) has that order
+fetched by id and added to the pages, so every slip of a file can be booked from it.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -48,6 +58,22 @@ def _listed(body: Any, name: str) -> list[dict[str, Any]]:
 
 def _orders(body: Any) -> list[dict[str, Any]]:
     return _listed(body, "orders")
+
+
+def _slips(body: Any) -> list[dict[str, Any]]:
+    return _listed(body, "order_slips")
+
+
+def _slip_rows(pages: Iterable[Page]) -> list[str]:
+    """The distinct order row ids (``id_order_detail``) the slips refund."""
+    seen: dict[str, None] = {}
+    for page in pages:
+        for slip in _slips(page.data):
+            for detail in (slip.get("associations") or {}).get("order_slip_details") or []:
+                value = str(detail.get("id_order_detail") or "").strip()
+                if value and value != "0":
+                    seen.setdefault(value, None)
+    return list(seen)
 
 
 def _delivery_ids(pages: Iterable[Page]) -> list[str]:
@@ -126,37 +152,93 @@ class PrestaShopClient:
         cursors: Mapping[str, str] | None = None,
     ) -> FetchResult:
         """Every order whose ``date_upd`` is in [since, until], oldest update first, with
-        their delivery addresses and the country list in ``related``."""
+        their delivery addresses, the country list, and the credit slips added in the same
+        window (with the rows they refund) in ``related``."""
         start = resume_from("orders", since, cursors)
+        log = self._listing("orders", _orders, "date_upd", start, until, cursor_of=self._utc)
+        doc = log.resumable("orders")
+        slips = self._listing("order_slip", _slips, "date_add", start, until)
+        wanted = {str(s.get("id_order")) for page in slips.pages for s in _slips(page.data)}
+        missing = sorted(wanted - {str(i) for i in log.ids}, key=lambda v: (len(v), v))
+        for batch in self._batches(missing):
+            # the cursor stays where the window's own orders put it
+            log.accept(self._get("orders", {"display": "full", "filter[id]": _any_of(batch)}))
+        doc.pages, doc.count = log.pages, len(log.ids)
+        doc.related = self._related(_delivery_ids(log.pages))
+        if slips.ids:
+            doc.related["order_slips"] = {"all": slips.pages}
+        rows = self._split("order_details", _slip_rows(slips.pages), _REINJECTED)
+        if rows:
+            doc.related["order_details"] = rows
+        return FetchResult(self.platform, [doc])
+
+    def _window(self, field: str, start: datetime | None, until: datetime | None) -> dict[str, str]:
+        """``filter[<field>]=[low,high]&date=1`` in shop-local time, or nothing unbounded."""
+        if start is None and until is None:
+            return {}
+        low = self._local(start) if start is not None else "1970-01-01 00:00:00"
+        high = self._local(until) if until is not None else _FAR_FUTURE
+        return {f"filter[{field}]": f"[{low},{high}]", "date": "1"}
+
+    def _listing(
+        self,
+        resource: str,
+        items: Callable[[Any], list[dict[str, Any]]],
+        field: str,
+        start: datetime | None,
+        until: datetime | None,
+        cursor_of: Callable[[dict[str, Any]], Any] | None = None,
+    ) -> PageLog:
+        """Every page of ``resource`` whose ``field`` date is in [start, until], oldest
+        first, until a short page."""
         params: dict[str, Any] = {
             "output_format": "JSON",
             "display": "full",
-            "sort": "[date_upd_ASC]",
+            "sort": f"[{field}_ASC]",
+            **self._window(field, start, until),
         }
-        if start is not None or until is not None:
-            low = self._local(start) if start is not None else "1970-01-01 00:00:00"
-            high = self._local(until) if until is not None else _FAR_FUTURE
-            params["filter[date_upd]"] = f"[{low},{high}]"
-            params["date"] = "1"
         size = self.page_size
-        log = PageLog(_orders, cursor_of=self._utc)
+        log = PageLog(items, cursor_of=cursor_of)
 
         def is_last(resp: Response, index: int) -> bool:
             return len(log.items_of(resp)) < size
 
-        log.consume(
+        return log.consume(
             paginate_numbered(
                 self.http,
-                f"{self.base}/orders",
+                f"{self.base}/{resource}",
                 page_params=lambda i: {**params, "limit": f"{i * size},{size}"},
                 is_last=is_last,
                 auth=self.auth,
                 accept=log.accept,
             )
         )
-        doc = log.resumable("orders")
-        doc.related = self._related(_delivery_ids(log.pages))
-        return FetchResult(self.platform, [doc])
+
+    def _get(self, resource: str, params: Mapping[str, str]) -> Response:
+        return self.http.get(
+            f"{self.base}/{resource}",
+            params={"output_format": "JSON", **params},
+            auth=self.auth,
+        )
+
+    def _batches(self, ids: list[str]) -> Iterator[list[str]]:
+        """``ids`` in batches of ``address_batch``: they travel in the query string."""
+        size = self.address_batch
+        for start in range(0, len(ids), size):
+            yield ids[start : start + size]
+
+    def _split(self, resource: str, ids: list[str], display: str) -> dict[str, list[Page]]:
+        """The objects of ``resource`` with these ids, asked for in batches (PrestaShop's
+        "any of" filter) and kept one body per id, ``{resource: [object]}``, so that a file
+        does not repeat a whole batch per id. An id PrestaShop does not return (a record
+        removed from the database) is left out."""
+        found: dict[str, list[Page]] = {}
+        for batch in self._batches(ids):
+            resp = self._get(resource, {"display": display, "filter[id]": _any_of(batch)})
+            for row in _listed(resp.data, resource):
+                body = {resource: [row]}
+                found[str(row.get("id"))] = [Page(_json(body), body)]
+        return found
 
     def _related(self, address_ids: list[str]) -> dict[str, dict[str, list[Page]]]:
         """The delivery addresses (batched) and the country list, or nothing when there
@@ -164,25 +246,14 @@ class PrestaShopClient:
         from the database) is left out: the importer says its order's country is unknown."""
         if not address_ids:
             return {}
-        addresses: dict[str, list[Page]] = {}
-        size = self.address_batch
-        for start in range(0, len(address_ids), size):
-            batch = address_ids[start : start + size]
-            resp = self.http.get(
-                f"{self.base}/addresses",
-                params={
-                    "output_format": "JSON",
-                    "display": "full",
-                    "filter[id]": "[" + "|".join(batch) + "]",
-                },
-                auth=self.auth,
-            )
-            for address in _listed(resp.data, "addresses"):
-                body = {"addresses": [address]}
-                addresses[str(address.get("id"))] = [Page(_json(body), body)]
-        countries = self.http.get(
-            f"{self.base}/countries",
-            params={"output_format": "JSON", "display": "[id,iso_code]"},
-            auth=self.auth,
-        )
+        addresses = self._split("addresses", address_ids, "full")
+        countries = self._get("countries", {"display": "[id,iso_code]"})
         return {"addresses": addresses, "countries": {"all": [Page.of(countries)]}}
+
+
+_REINJECTED = "[id,id_order,product_quantity_reinjected]"
+
+
+def _any_of(ids: Iterable[str]) -> str:
+    """PrestaShop's "any of" filter value: ``[1|2|3]``."""
+    return "[" + "|".join(ids) + "]"

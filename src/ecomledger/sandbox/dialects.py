@@ -31,6 +31,7 @@ from ecomledger.sandbox.data import (
     Order,
     Payout,
     Refund,
+    RefundLine,
     vat_in,
 )
 
@@ -543,9 +544,90 @@ def woo_order(order: Order) -> dict[str, Any]:
             if d.code
         ],
         "refunds": [
-            {"id": r.id % 10_000_000, "reason": r.note, "total": s2(-r.amount)}
+            {"id": woo_refund_id(r), "reason": r.note, "total": s2(-r.amount)}
             for r in order.refunds
         ],
+    }
+
+
+def woo_refund_id(refund: Refund) -> int:
+    """A refund's id, the same in the order's ``refunds`` summary and in ``/refunds``."""
+    return refund.id % 10_000_000
+
+
+def woo_refund(order: Order, refund: Refund) -> dict[str, Any]:
+    """A refund as ``GET /wp-json/wc/v3/orders/<id>/refunds`` returns it: ``amount`` a
+    positive string, lines with a negative ``quantity`` and negative amounts excluding tax
+    (``total``, ``total_tax``, ``taxes[]`` joined to the order's rate ids), the order line
+    each one refunds in its ``_refunded_item_id`` meta, shipping likewise, and whether the
+    goods went back to stock (``api_restock``) and the money through the gateway
+    (``refunded_payment``)."""
+    country = order.country.code
+
+    def line(n: int, rl: RefundLine) -> dict[str, Any]:
+        li = rl.line
+        net = rl.subtotal - rl.tax
+        return {
+            "id": refund.id % 10_000_000 + n + 1,
+            "name": li.product.title,
+            "product_id": li.product.id,
+            "variation_id": 0,
+            "quantity": -rl.quantity,
+            "tax_class": "reduced-rate" if li.product.vat_class == "reduced" else "",
+            "subtotal": s2(-net),
+            "subtotal_tax": s2(-rl.tax),
+            "total": s2(-net),
+            "total_tax": s2(-rl.tax),
+            "taxes": [
+                {
+                    "id": _woo_rate_id(country, li.rate),
+                    "total": f"{(-rl.tax).normalize():f}",
+                    "subtotal": f"{(-rl.tax).normalize():f}",
+                }
+            ]
+            if li.rate
+            else [],
+            "meta_data": [{"id": n + 1, "key": "_refunded_item_id", "value": str(li.id)}],
+            "sku": li.product.sku,
+            "price": (-net / rl.quantity).normalize(),
+        }
+
+    shipping = []
+    if refund.shipping:
+        shipping.append(
+            {
+                "id": refund.id % 10_000_000 + 90,
+                "method_title": order.shipping_title,
+                "method_id": "flat_rate",
+                "total": s2(-(refund.shipping - refund.shipping_tax)),
+                "total_tax": s2(-refund.shipping_tax),
+                "taxes": [
+                    {
+                        "id": _woo_rate_id(country, order.shipping_rate),
+                        "total": f"{(-refund.shipping_tax).normalize():f}",
+                    }
+                ]
+                if refund.shipping_tax
+                else [],
+                "meta_data": [
+                    {"id": 90, "key": "_refunded_item_id", "value": str(order.id % 10_000_000 + 1)}
+                ],
+            }
+        )
+    return {
+        "id": woo_refund_id(refund),
+        "date_created": _naive(refund.created_at, SHOP_TZ).replace(" ", "T"),
+        "date_created_gmt": _naive(refund.created_at).replace(" ", "T"),
+        "amount": s2(refund.amount),
+        "reason": refund.note,
+        "refunded_by": 1,
+        "refunded_payment": True,
+        "api_restock": any(rl.restock for rl in refund.lines),
+        "meta_data": [],
+        "line_items": [line(n, rl) for n, rl in enumerate(refund.lines)],
+        "shipping_lines": shipping,
+        "tax_lines": [],
+        "fee_lines": [],
     }
 
 
@@ -651,7 +733,7 @@ def presta_order(order: Order) -> dict[str, Any]:
         "associations": {
             "order_rows": [
                 {
-                    "id": str(li.id % 1_000_000),
+                    "id": str(presta_row_id(li)),
                     "product_id": str(li.product.id % 100_000),
                     "product_attribute_id": "0",
                     "product_quantity": str(li.quantity),
@@ -667,7 +749,81 @@ def presta_order(order: Order) -> dict[str, Any]:
     }
 
 
+def presta_row_id(line: Line) -> int:
+    """An order row's id (PrestaShop's ``order_detail`` id), which credit slips name."""
+    return line.id % 1_000_000
+
+
+def presta_slip_id(refund: Refund) -> int:
+    """A credit slip's id."""
+    return refund.id % 100_000
+
+
+def presta_order_slip(order: Order, refund: Refund) -> dict[str, Any]:
+    """A credit slip as ``GET /api/order_slip?output_format=JSON&display=full`` returns it:
+    totals both ways, ``amount`` (what went back), shop-local dates and, per refunded order
+    row (``id_order_detail``), the quantity and amounts with and without tax. Restocking is
+    not on the slip: PrestaShop counts it on the row (``product_quantity_reinjected``)."""
+    products_incl = sum((rl.subtotal for rl in refund.lines), ZERO)
+    products_tax = sum((rl.tax for rl in refund.lines), ZERO)
+    ship_ex = refund.shipping - refund.shipping_tax
+    return {
+        "id": presta_slip_id(refund),
+        "id_customer": str(order.customer.id % 100_000),
+        "id_order": str(order.id % 100_000),
+        "conversion_rate": "1.000000",
+        "total_products_tax_excl": s6(products_incl - products_tax),
+        "total_products_tax_incl": s6(products_incl),
+        "total_shipping_tax_excl": s6(ship_ex),
+        "total_shipping_tax_incl": s6(refund.shipping),
+        "amount": s6(refund.amount),
+        "shipping_cost": "1" if refund.shipping else "0",
+        "shipping_cost_amount": s6(refund.shipping),
+        "partial": "0" if refund.amount >= order.total_price else "1",
+        "date_add": _naive(refund.created_at, SHOP_TZ),
+        "date_upd": _naive(refund.created_at, SHOP_TZ),
+        "order_slip_type": "0",
+        "associations": {
+            "order_slip_details": [
+                {
+                    "id": str(presta_slip_id(refund) * 10 + n + 1),
+                    "id_order_detail": str(presta_row_id(rl.line)),
+                    "product_quantity": str(rl.quantity),
+                    "amount_tax_excl": s6(rl.subtotal - rl.tax),
+                    "amount_tax_incl": s6(rl.subtotal),
+                }
+                for n, rl in enumerate(refund.lines)
+            ]
+        },
+    }
+
+
+def presta_order_detail(order: Order, line: Line) -> dict[str, Any]:
+    """An order row as ``GET /api/order_details`` returns it, with the quantities refunded
+    and put back in stock (``product_quantity_reinjected``)."""
+    refunded = [rl for r in order.refunds for rl in r.lines if rl.line is line]
+    return {
+        "id": presta_row_id(line),
+        "id_order": str(order.id % 100_000),
+        "product_id": str(line.product.id % 100_000),
+        "product_name": line.product.title,
+        "product_reference": line.product.sku,
+        "product_quantity": str(line.quantity),
+        "product_quantity_refunded": str(sum(rl.quantity for rl in refunded)),
+        "product_quantity_return": "0",
+        "product_quantity_reinjected": str(sum(rl.quantity for rl in refunded if rl.restock)),
+        "unit_price_tax_incl": s6(line.product.price),
+        "unit_price_tax_excl": s6(_ex(line.product.price, line.rate)),
+    }
+
+
 # -- Magento ------------------------------------------------------------------------------
+
+
+def magento_child_id(item_id: int) -> int:
+    """The item id of a configurable parent's simple child: its own id, never another
+    line's (line ids are consecutive, so ``parent + 1`` would be the next line's)."""
+    return item_id + 20_000_000
 
 
 def magento_order(order: Order) -> dict[str, Any]:
@@ -710,7 +866,7 @@ def magento_order(order: Order) -> dict[str, Any]:
         if row["product_type"] == "configurable":
             items.append(
                 {
-                    "item_id": row["item_id"] + 1,
+                    "item_id": magento_child_id(row["item_id"]),
                     "order_id": row["order_id"],
                     "parent_item_id": row["item_id"],
                     "sku": li.product.sku,
@@ -767,6 +923,88 @@ def magento_order(order: Order) -> dict[str, Any]:
             "amount_paid": order.total_price,
             "additional_information": [],
         },
+    }
+
+
+def magento_creditmemo(order: Order, refund: Refund) -> dict[str, Any]:
+    """A credit memo as ``GET /rest/V1/creditmemos`` returns it: JSON numbers with
+    ``base_*`` twins, one item per refunded order item (``order_item_id``; a configurable
+    parent carries the money, its simple child repeats it at zero), each with its
+    quantity, row total before discount, discount, tax and ``back_to_stock``; shipping,
+    tax and ``base_grand_total`` (what went back) on the memo."""
+
+    def twin(name: str, amount: Decimal) -> dict[str, Decimal]:
+        return {f"base_{name}": amount, name: order.presentment(amount)}
+
+    memo_id = refund.id % 10_000_000
+    items: list[dict[str, Any]] = []
+    for rl in refund.lines:
+        li = rl.line
+        gross = li.product.price * rl.quantity
+        row = {
+            "entity_id": memo_id * 10 + len(items) + 1,
+            "parent_id": memo_id,
+            "order_item_id": li.id % 10_000_000,
+            "sku": li.product.sku,
+            "name": li.product.title,
+            "qty": Decimal(rl.quantity),
+            "back_to_stock": rl.restock,
+            **twin("price", _ex(li.product.price, li.rate)),
+            **twin("price_incl_tax", li.product.price),
+            **twin("row_total", _ex(gross, li.rate)),
+            **twin("row_total_incl_tax", gross),
+            **twin("discount_amount", gross - rl.subtotal),
+            **twin("tax_amount", rl.tax),
+            # the VAT the discount took off (row_total + tax + this - discount = VAT incl.)
+            **twin("discount_tax_compensation_amount", vat_in(gross, li.rate) - rl.tax),
+        }
+        items.append(row)
+        if li.product.sku.startswith("MUG") and not li.product.gift_card:
+            items.append(
+                {
+                    "entity_id": memo_id * 10 + len(items) + 1,
+                    "parent_id": memo_id,
+                    "order_item_id": magento_child_id(li.id % 10_000_000),
+                    "sku": li.product.sku,
+                    "name": li.product.title,
+                    "qty": Decimal(rl.quantity),
+                    "back_to_stock": rl.restock,
+                    "price": Decimal("0"),
+                    "base_price": Decimal("0"),
+                    "row_total": Decimal("0"),
+                    "base_row_total": Decimal("0"),
+                    "tax_amount": Decimal("0"),
+                    "base_tax_amount": Decimal("0"),
+                }
+            )
+    lines_ex = sum(
+        (_ex(rl.line.product.price * rl.quantity, rl.line.rate) for rl in refund.lines), ZERO
+    )
+    lines_gross = sum((rl.line.product.price * rl.quantity for rl in refund.lines), ZERO)
+    discount = lines_gross - sum((rl.subtotal for rl in refund.lines), ZERO)
+    tax = sum((rl.tax for rl in refund.lines), ZERO) + refund.shipping_tax
+    return {
+        "entity_id": memo_id,
+        "increment_id": f"{order.number:09d}-{refund.id % 100:02d}",
+        "order_id": order.id % 10_000_000,
+        "state": 2,
+        "created_at": _naive(refund.created_at),
+        "updated_at": _naive(refund.created_at),
+        "base_currency_code": "EUR",
+        "order_currency_code": order.presentment_currency,
+        "base_to_order_rate": order.fx,
+        **twin("subtotal", lines_ex),
+        **twin("subtotal_incl_tax", lines_gross),
+        **twin("discount_amount", -discount),
+        **twin("shipping_amount", refund.shipping - refund.shipping_tax),
+        **twin("shipping_tax_amount", refund.shipping_tax),
+        **twin("shipping_incl_tax", refund.shipping),
+        **twin("tax_amount", tax),
+        **twin("adjustment_positive", ZERO),
+        **twin("adjustment_negative", ZERO),
+        **twin("grand_total", refund.amount),
+        "customer_note": refund.note,
+        "items": items,
     }
 
 

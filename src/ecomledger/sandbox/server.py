@@ -5,17 +5,23 @@ page cursors, 429 with fractional ``Retry-After``, a body cut short, a connectio
 mid-fetch). Tests run the real httpx stack against this server over loopback, and
 ``ecomledger sandbox`` runs the same server for demos.
 
-It serves, at each platform's real paths and with its real pagination and filters:
+It serves, at each platform's real paths and with its real pagination and filters (the
+refund resources render the dataset's own refunds, so they always agree with the orders):
 
 =============  ==========================================================================
 Shopify        ``/admin/api/2025-01/orders.json``, ``orders/<id>/transactions.json``,
                ``shopify_payments/payouts.json``,
                ``shopify_payments/balance/transactions.json`` (Link ``page_info``,
                leaky-bucket throttle with ``X-Shopify-Shop-Api-Call-Limit`` and 429)
-WooCommerce    ``/wp-json/wc/v3/orders`` (page/per_page, ``X-WP-Total(Pages)``)
-PrestaShop     ``/api/orders`` (``limit=offset,count``, ``filter[date_upd]``),
-               ``/api/addresses`` (``filter[id]=[1|2]``), ``/api/countries`` (``display``)
-Magento        ``/rest/V1/orders`` (``searchCriteria``, ``total_count``)
+WooCommerce    ``/wp-json/wc/v3/orders`` and ``orders/<id>/refunds`` (page/per_page,
+               ``X-WP-Total(Pages)``)
+PrestaShop     ``/api/orders`` (``limit=offset,count``, ``filter[date_upd]``, ``filter[id]``),
+               ``/api/order_slip`` (``filter[date_add]``, ``filter[id_order]``),
+               ``/api/addresses`` and ``/api/order_details`` (``filter[id]=[1|2]``),
+               ``/api/countries`` (``display``)
+Magento        ``/rest/V1/orders`` and ``/rest/V1/creditmemos`` (``searchCriteria`` on
+               ``updated_at``/``created_at``, ``in`` on ``entity_id``/``order_id``,
+               ``total_count``)
 BigCommerce    ``/stores/<hash>/v2/orders`` and ``/orders/<id>/products|shipping_addresses|
                coupons`` (page/limit, 204 when empty)
 Square         ``/v2/locations``, ``POST /v2/orders/search`` (cursor in body)
@@ -531,26 +537,12 @@ class SandboxServer:
                     "data": {"status": 401},
                 },
             )
+        sub = re.fullmatch(r"/wp-json/wc/v3/orders/(\d+)/refunds/?", path)
+        if method == "GET" and sub is not None:
+            return self._woo_refunds(int(sub.group(1)), path, q)
         if method != "GET" or path.rstrip("/") != "/wp-json/wc/v3/orders":
-            raise _ClientError(
-                404,
-                {
-                    "code": "rest_no_route",
-                    "message": "No route was found matching the URL and request method.",
-                    "data": {"status": 404},
-                },
-            )
-        per_page = int(q.get("per_page", "10"))
-        page = int(q.get("page", "1"))
-        if not 1 <= per_page <= 100:
-            raise _ClientError(
-                400,
-                {
-                    "code": "rest_invalid_param",
-                    "message": "Invalid parameter(s): per_page",
-                    "data": {"status": 400},
-                },
-            )
+            raise _ClientError(404, _WOO_NO_ROUTE)
+        per_page, page = _woo_paging(q)
         tz = None if q.get("dates_are_gmt") == "true" else _PARIS
         since = _parse_time(q["modified_after"], naive_tz=tz) if "modified_after" in q else None
         until = _parse_time(q["modified_before"], naive_tz=tz) if "modified_before" in q else None
@@ -569,6 +561,13 @@ class SandboxServer:
         if status not in ("any", ""):
             wanted = set(status.split(","))
             items = [i for i in items if i["status"] in wanted]
+        return self._woo_page(items, path, q, per_page, page)
+
+    def _woo_page(
+        self, items: list[dict[str, Any]], path: str, q: dict[str, str], per_page: int, page: int
+    ) -> _Reply:
+        """One page of a WooCommerce list, with ``X-WP-Total(Pages)`` and ``Link``; a page
+        past the last is the 400 WooCommerce answers."""
         total = len(items)
         pages = max(1, -(-total // per_page)) if total else 0
         if total and page > pages:
@@ -594,6 +593,30 @@ class SandboxServer:
             hdrs["Link"] = ", ".join(links)
         return _Reply(200, chunk, hdrs, listing=True)
 
+    def _woo_refunds(self, order_id: int, path: str, q: dict[str, str]) -> _Reply:
+        """``/orders/<id>/refunds``: the order's refunds in full, newest first (WooCommerce's
+        default order), paged like every WooCommerce list; an unknown order is a 404."""
+        order = next((o for o in self.data.orders if o.id % 10_000_000 == order_id), None)
+        if order is None:
+            raise _ClientError(
+                404,
+                {
+                    "code": "woocommerce_rest_shop_order_invalid_id",
+                    "message": "Invalid order ID.",
+                    "data": {"status": 404},
+                },
+            )
+        per_page, page = _woo_paging(q)
+        refunds = sorted(order.refunds, key=lambda r: (r.created_at, r.id))
+        if q.get("order", "desc") == "desc":
+            refunds.reverse()
+        rendered = self._render(
+            f"woo-refunds-{order.id}",
+            lambda: {dialects.woo_refund_id(r): dialects.woo_refund(order, r) for r in refunds},
+        )
+        items = [rendered[dialects.woo_refund_id(r)] for r in refunds]
+        return self._woo_page(items, path, q, per_page, page)
+
     # -- PrestaShop -----------------------------------------------------------------------
 
     def _presta(
@@ -613,7 +636,7 @@ class SandboxServer:
             reply.content_type = "text/plain"
             return reply
         resource = path.rstrip("/").removeprefix("/api/")
-        if method != "GET" or resource not in ("orders", "addresses", "countries"):
+        if method != "GET" or resource not in _PRESTA_RESOURCES:
             raise _ClientError(404, {"errors": [{"code": 22, "message": "Resource not found"}]})
         if q.get("output_format") != "JSON":
             return _Reply(
@@ -626,38 +649,21 @@ class SandboxServer:
         if resource == "countries":
             countries = [dialects.presta_country(code) for code in dialects.PRESTA_COUNTRY_IDS]
             return _presta_list("countries", countries, q)
-        since = until = None
-        if "filter[date_upd]" in q:
-            if q.get("date") != "1":
-                raise _ClientError(
-                    400,
-                    {
-                        "errors": [
-                            {
-                                "code": 31,
-                                "message": "The 'date' parameter must be 1 to filter on dates",
-                            }
-                        ]
-                    },
-                )
-            bounds = q["filter[date_upd]"].strip("[]").split(",")
-            since = _parse_time(bounds[0], naive_tz=_PARIS) if bounds[0] else None
-            if len(bounds) > 1 and bounds[1]:
-                until = _parse_time(bounds[1], naive_tz=_PARIS)
+        if resource == "order_details":
+            return self._presta_order_details(q)
+        if resource == "order_slip":
+            return self._presta_slips(q)
+        since, until = _presta_window(q, "date_upd")
         rows = self._orders_by("updated_at", since, until)
+        if "filter[id]" in q:
+            wanted = _presta_ids(q["filter[id]"])
+            rows = [o for o in rows if o.id % 100_000 in wanted]
         sort = q.get("sort", "[id_ASC]").strip("[]")
         if sort.startswith("id_"):
             rows.sort(key=lambda o: o.id % 100_000, reverse=sort.endswith("DESC"))
         elif sort.endswith("DESC"):
             rows.reverse()
-        offset, count = 0, len(rows)
-        if "limit" in q:
-            pieces = q["limit"].split(",")
-            if len(pieces) == 2:
-                offset, count = int(pieces[0]), int(pieces[1])
-            else:
-                count = int(pieces[0])
-        chunk = rows[offset : offset + count]
+        chunk = _presta_limit(rows, q)
         if not chunk:
             return _Reply(200, [], listing=True)  # PrestaShop's empty answer is a bare []
         if q.get("display") == "full":
@@ -666,6 +672,58 @@ class SandboxServer:
             )
             return _Reply(200, {"orders": [rendered[o.id] for o in chunk]}, listing=True)
         return _Reply(200, {"orders": [{"id": o.id % 100_000} for o in chunk]}, listing=True)
+
+    def _presta_slips(self, q: dict[str, str]) -> _Reply:
+        """``/api/order_slip``: credit slips filtered on ``date_add`` (shop-local, with
+        ``date=1``) or ``id_order``, sorted, paged by ``limit=offset,count`` like orders."""
+        since, until = _presta_window(q, "date_add")
+        slips = sorted(
+            (
+                (refund, order)
+                for order in self.data.orders
+                for refund in order.refunds
+                if (since is None or refund.created_at >= since)
+                and (until is None or refund.created_at <= until)
+            ),
+            key=lambda pair: (pair[0].created_at, dialects.presta_slip_id(pair[0])),
+        )
+        if "filter[id_order]" in q:
+            wanted = _presta_ids(q["filter[id_order]"])
+            slips = [(r, o) for r, o in slips if o.id % 100_000 in wanted]
+        sort = q.get("sort", "[id_ASC]").strip("[]")
+        if sort.startswith("id_"):
+            slips.sort(key=lambda pair: dialects.presta_slip_id(pair[0]))
+        if sort.endswith("DESC"):
+            slips.reverse()
+        chunk = _presta_limit(slips, q)
+        if not chunk:
+            return _Reply(200, [], listing=True)
+        rendered = self._render(
+            "presta-slips",
+            lambda: {
+                r.id: dialects.presta_order_slip(o, r) for o in self.data.orders for r in o.refunds
+            },
+        )
+        rows = [rendered[r.id] for r, _ in chunk]
+        if q.get("display") != "full":
+            rows = [{"id": row["id"]} for row in rows]
+        return _Reply(200, {"order_slips": rows}, listing=True)
+
+    def _presta_order_details(self, q: dict[str, str]) -> _Reply:
+        """``/api/order_details``: order rows selected by ``filter[id]=[1|2|3]``."""
+        details = self._render(
+            "presta-details",
+            lambda: {
+                dialects.presta_row_id(li): dialects.presta_order_detail(o, li)
+                for o in self.data.orders
+                for li in o.lines
+            },
+        )
+        rows = [details[i] for i in sorted(details)]
+        if "filter[id]" in q:
+            wanted = _presta_ids(q["filter[id]"])
+            rows = [row for row in rows if row["id"] in wanted]
+        return _presta_list("order_details", rows, q)
 
     def _presta_addresses(self, q: dict[str, str]) -> _Reply:
         """``/api/addresses``: one address per customer (their orders' delivery address),
@@ -696,7 +754,8 @@ class SandboxServer:
                     "parameters": {"resources": "Magento_Sales::actions_view"},
                 },
             )
-        if method != "GET" or path.rstrip("/") != "/rest/V1/orders":
+        resource = path.rstrip("/").removeprefix("/rest/V1/")
+        if method != "GET" or resource not in ("orders", "creditmemos"):
             raise _ClientError(404, {"message": "Request does not match any route."})
         groups: dict[tuple[str, str], dict[str, str]] = {}
         for key, value in q.items():
@@ -707,17 +766,54 @@ class SandboxServer:
             )
             if m:
                 groups.setdefault((m.group(1), m.group(2)), {})[m.group(3)] = value
-        rows = self._orders_by("updated_at", None, None)
-        for flt in groups.values():
-            attr = {"updated_at": "updated_at", "created_at": "created_at"}.get(
-                flt.get("field", "")
+        if resource == "creditmemos":
+            memos = self._render(
+                "magento-memos",
+                lambda: [
+                    (r.created_at, r.id, dialects.magento_creditmemo(o, r))
+                    for o in self.data.orders
+                    for r in o.refunds
+                ],
             )
-            if attr is None:
-                continue
-            bound = _parse_time(flt.get("value", ""))
+            rows = [
+                _MagentoRow(
+                    {"created_at": at, "updated_at": at, "order_id": body["order_id"]}, rid, body
+                )
+                for at, rid, body in memos
+            ]
+        else:
+            rendered = self._render(
+                "magento", lambda: {o.id: dialects.magento_order(o) for o in self.data.orders}
+            )
+            rows = [
+                _MagentoRow(
+                    {
+                        "updated_at": o.updated_at,
+                        "created_at": o.created_at,
+                        "entity_id": o.id % 10_000_000,
+                    },
+                    o.id,
+                    rendered[o.id],
+                )
+                for o in self._orders_by("updated_at", None, None)
+            ]
+        rows.sort(key=lambda row: (row.fields.get("updated_at"), row.key))
+        known = rows[0].fields if rows else {}
+        for flt in groups.values():
+            name = flt.get("field", "")
+            if name not in known:
+                continue  # a field the sandbox does not filter on selects everything
             cond = flt.get("condition_type", "eq")
-            compare = _COMPARE.get(cond, operator.eq)
-            rows = [o for o in rows if compare(getattr(o, attr), bound)]
+            value = flt.get("value", "")
+            if name.endswith("_at"):
+                bounds: list[Any] = [_parse_time(v) for v in value.split(",")]
+            else:
+                bounds = [int(v) for v in value.split(",") if v.strip()]
+            if cond == "in":
+                rows = [row for row in rows if row.fields[name] in bounds]
+            else:
+                compare = _COMPARE.get(cond, operator.eq)
+                rows = [row for row in rows if compare(row.fields[name], bounds[0])]
         if q.get("searchCriteria[sortOrders][0][direction]", "ASC").upper() == "DESC":
             rows.reverse()
         total = len(rows)
@@ -726,9 +822,6 @@ class SandboxServer:
         last = max(1, -(-total // size))
         current = min(max(current, 1), last)  # Magento's trap: past the end, the last page
         chunk = rows[(current - 1) * size : current * size]
-        rendered = self._render(
-            "magento", lambda: {o.id: dialects.magento_order(o) for o in self.data.orders}
-        )
         criteria = {
             "filter_groups": [{"filters": [f]} for f in groups.values()],
             "page_size": size,
@@ -737,7 +830,7 @@ class SandboxServer:
         return _Reply(
             200,
             {
-                "items": [rendered[o.id] for o in chunk],
+                "items": [row.body for row in chunk],
                 "search_criteria": criteria,
                 "total_count": total,
             },
@@ -1032,6 +1125,16 @@ class SandboxServer:
         )
 
 
+@dataclass(frozen=True)
+class _MagentoRow:
+    """One object a Magento search can return: the fields its filters may name, a sort
+    tie-breaker, and the rendered body."""
+
+    fields: dict[str, Any]
+    key: int
+    body: dict[str, Any]
+
+
 _COMPARE: dict[str, Callable[[Any, Any], Any]] = {
     "gteq": operator.ge,
     "gt": operator.gt,
@@ -1039,6 +1142,66 @@ _COMPARE: dict[str, Callable[[Any, Any], Any]] = {
     "lt": operator.lt,
     "eq": operator.eq,
 }
+
+
+_WOO_NO_ROUTE = {
+    "code": "rest_no_route",
+    "message": "No route was found matching the URL and request method.",
+    "data": {"status": 404},
+}
+
+
+def _woo_paging(q: Mapping[str, str]) -> tuple[int, int]:
+    """``per_page`` (1-100, default 10) and ``page`` of a WooCommerce list request."""
+    per_page = int(q.get("per_page", "10"))
+    page = int(q.get("page", "1"))
+    if not 1 <= per_page <= 100:
+        raise _ClientError(
+            400,
+            {
+                "code": "rest_invalid_param",
+                "message": "Invalid parameter(s): per_page",
+                "data": {"status": 400},
+            },
+        )
+    return per_page, page
+
+
+_PRESTA_RESOURCES = frozenset({"orders", "addresses", "countries", "order_slip", "order_details"})
+
+
+def _presta_window(q: Mapping[str, str], field: str) -> tuple[datetime | None, datetime | None]:
+    """The bounds of ``filter[<field>]=[low,high]`` (shop-local), which needs ``date=1``."""
+    key = f"filter[{field}]"
+    if key not in q:
+        return None, None
+    if q.get("date") != "1":
+        raise _ClientError(
+            400,
+            {
+                "errors": [
+                    {"code": 31, "message": "The 'date' parameter must be 1 to filter on dates"}
+                ]
+            },
+        )
+    bounds = q[key].strip("[]").split(",")
+    since = _parse_time(bounds[0], naive_tz=_PARIS) if bounds[0] else None
+    until = None
+    if len(bounds) > 1 and bounds[1]:
+        until = _parse_time(bounds[1], naive_tz=_PARIS)
+    return since, until
+
+
+def _presta_limit(rows: list[Any], q: Mapping[str, str]) -> list[Any]:
+    """The rows ``limit=count`` or ``limit=offset,count`` selects (all without it)."""
+    offset, count = 0, len(rows)
+    if "limit" in q:
+        pieces = q["limit"].split(",")
+        if len(pieces) == 2:
+            offset, count = int(pieces[0]), int(pieces[1])
+        else:
+            count = int(pieces[0])
+    return rows[offset : offset + count]
 
 
 def _presta_ids(value: str) -> set[int]:
