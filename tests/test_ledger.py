@@ -241,3 +241,22 @@ def test_a_booked_row_compares_amounts_by_value() -> None:
     booked = ledger.Booked.from_row(row)
     assert str(booked.location) == "ledger/2026/shop.beancount:12"
     assert booked.amount == (Decimal("12.30"), "EUR") and booked.invoice == "F-2026-000001"
+
+
+def test_a_reimport_skips_booked_orders_before_booking_them(
+    demo_books: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Records the index already holds with the same money are not booked again at all:
+    re-importing a file of 100,000 orders must cost a parse, not a booking."""
+    from ecomledger.importers import _orders
+
+    config = load_config(demo_books / "ecomledger.toml")
+    import_files(demo_books, config, shop_files(demo_books), archive=False)
+    booked: list[str] = []
+    real = _orders.book_order
+    monkeypatch.setattr(
+        _orders, "book_order", lambda o, *a: booked.append(o.order_id) or real(o, *a)
+    )
+    again = import_files(demo_books, config, shop_files(demo_books), archive=False)
+    assert again.added == [] and again.duplicates == 10
+    assert booked == []
