@@ -337,9 +337,7 @@ def _meta_lines(meta: data.Meta | None, indent: str) -> list[str]:
 
 def render_entry(entry: data.Directive) -> str:
     """Render one entry as Beancount text ending with a newline."""
-    if isinstance(entry, data.Transaction) and all(
-        p.cost is None and p.price is None and p.units is not None for p in entry.postings
-    ):
+    if type(entry) is data.Transaction and _plain_postings(entry):
         return _render_transaction(entry)
     if isinstance(entry, data.Open):
         currencies = " " + ",".join(entry.currencies) if entry.currencies else ""
@@ -354,24 +352,41 @@ def render_entry(entry: data.Directive) -> str:
     return str(printer.format_entry(entry))
 
 
+def _plain_postings(txn: data.Transaction) -> bool:
+    """Whether every posting is a plain amount (no cost, no price): what imports write."""
+    for posting in txn.postings:
+        if posting.cost is not None or posting.price is not None or posting.units is None:
+            return False
+    return True
+
+
 def _render_transaction(txn: data.Transaction) -> str:
+    """Render a transaction of plain postings, amounts aligned on the decimal column.
+
+    The hot path of every import (one call per entry written), hence the plain loops.
+    """
     head = f"{txn.date} {txn.flag}"
     if txn.payee is not None:
         head += f' "{escape_string(txn.payee)}"'
     head += f' "{escape_string(txn.narration or "")}"'
-    for tag in sorted(txn.tags or ()):
-        head += f" #{tag}"
-    for link in sorted(txn.links or ()):
-        head += f" ^{link}"
-    lines = [head, *_meta_lines(txn.meta, "  ")]
-    width = max((len(p.account) for p in txn.postings), default=0)
-    numbers = [str(p.units.number) if p.units is not None else "" for p in txn.postings]
-    digits = max((len(n) for n in numbers), default=0)
-    for posting, number in zip(txn.postings, numbers, strict=True):
+    if txn.tags:
+        head += "".join(f" #{tag}" for tag in sorted(txn.tags))
+    if txn.links:
+        head += "".join(f" ^{link}" for link in sorted(txn.links))
+    lines = [head]
+    if txn.meta:
+        lines += _meta_lines(txn.meta, "  ")
+    postings = txn.postings
+    units = [p.units for p in postings]  # never None: see _plain_postings
+    numbers = [str(u.number) for u in units]  # type: ignore[union-attr]
+    width = max(map(len, [p.account for p in postings]), default=0)
+    digits = max(map(len, numbers), default=0)
+    for posting, number, unit in zip(postings, numbers, units, strict=True):
         flag = f"{posting.flag} " if posting.flag else ""
-        currency = posting.units.currency if posting.units is not None else ""
+        currency = unit.currency  # type: ignore[union-attr]
         lines.append(f"  {flag}{posting.account:<{width}}  {number:>{digits}} {currency}")
-        lines.extend(_meta_lines(posting.meta, "    "))
+        if posting.meta:
+            lines += _meta_lines(posting.meta, "    ")
     return "\n".join(lines) + "\n"
 
 
