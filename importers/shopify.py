@@ -18,14 +18,15 @@ from ecomledger.booking import bookable
 from ecomledger.errors import InputError
 from ecomledger.importers._orders import OrderImporter, Records
 from ecomledger.importers._payload import (
+    consume,
     dec,
     first_item,
     identify_payload,
     implied_rate,
     largest_remainders,
     latest_by_id,
-    load_json,
     pages_of,
+    take_json,
     tax_country,
 )
 from ecomledger.model import (
@@ -427,7 +428,7 @@ class Importer(OrderImporter):
 
     def records(self, filepath: str) -> Iterator[Records]:
         """Yield the orders, refunds and payouts of the file."""
-        document = load_json(filepath)
+        document = take_json(filepath)  # taken apart below: each order freed once booked
         findings = self.findings[filepath] = []
         if _no_money(document, filepath, findings):
             return
@@ -436,8 +437,10 @@ class Importer(OrderImporter):
         for page in pages:
             if not isinstance(page, dict):
                 raise InputError(filepath, 0, "is not a Shopify payload (expected an object)")
-            orders.extend(page.get("orders") or ([page["order"]] if "order" in page else []))
-        for raw in _with_transactions(latest_by_id(orders), document):
+            orders.extend(page.pop("orders", None) or ([page["order"]] if "order" in page else []))
+        latest = _with_transactions(latest_by_id(orders), document)
+        orders.clear()
+        for raw in consume(latest):
             try:
                 order = parse_order(raw, self.source, filepath, self.sale.home_country)
             except (KeyError, TypeError, ArithmeticError, ValueError) as exc:
