@@ -390,13 +390,17 @@ def _render_transaction(txn: data.Transaction) -> str:
     return "\n".join(lines) + "\n"
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` so that a crash leaves either the old or the new file."""
+def atomic_write(path: Path, text: str | Iterable[str]) -> None:
+    """Replace ``path`` with ``text`` so that a crash leaves either the old or the new file.
+
+    ``text`` may be given in pieces, written one after the other: a year of entries is
+    then never copied into one string of hundreds of megabytes.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as tmp:
-            tmp.write(text)
+            tmp.writelines([text] if isinstance(text, str) else text)
             tmp.flush()
             os.fsync(tmp.fileno())
         os.replace(tmp_name, path)
@@ -434,13 +438,15 @@ def write_plan(plan: dict[Path, list[data.Directive]], header: str = "") -> Plac
             old += "\n"
         base = old + ("\n" if old.strip() else "")
         line = base.count("\n") + 1
-        chunks, where = [], []
+        pieces, where = [base], []
         for entry in entries:
             text = render_entry(entry)
             where.append((entry, line))
-            chunks.append(text)
+            if len(pieces) > 1:
+                pieces.append("\n")  # a blank line between entries
+            pieces.append(text)
             line += text.count("\n") + 1
-        atomic_write(path, base + "\n".join(chunks))
+        atomic_write(path, pieces)
         placed[path] = where
     return placed
 
