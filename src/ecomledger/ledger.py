@@ -164,12 +164,12 @@ class LedgerIndex:
                 self.numbers.add(str(meta[key]))
         filename = filename or str(meta.get("filename", "?"))
         lineno = lineno or int(meta.get("lineno", 0))
-        self._add_settlement(entry, Location(filename, lineno))
+        self._add_settlement(entry, filename, lineno)
         source_id = meta.get("source_id")
         if source_id:
             self.ids[str(source_id)] = booked_row(entry, filename, lineno)
 
-    def _add_settlement(self, entry: data.Transaction, location: Location) -> None:
+    def _add_settlement(self, entry: data.Transaction, filename: str, lineno: int) -> None:
         """Track payouts and transfer-paid invoices, and the bank lines that settle them."""
         meta = entry.meta or {}
         first = entry.postings[0] if entry.postings else None
@@ -179,6 +179,7 @@ class LedgerIndex:
         number, currency = units.number, str(units.currency)
         if "payout_id" in meta and first.account == TRANSFERS:
             payout_id = str(meta["payout_id"])
+            location = Location(filename, lineno)
             self.payouts[payout_id] = PayoutRef(payout_id, entry.date, number, currency, location)
         elif "payout_id" in meta:
             self.settled_payouts.add(str(meta["payout_id"]))
