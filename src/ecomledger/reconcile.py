@@ -39,17 +39,32 @@ def _settle(txn: data.Transaction, account: str, **meta: object) -> data.Transac
     return txn._replace(flag="*", meta={**txn.meta, **meta}, postings=[bank, counter])
 
 
-def _candidates(
-    txn: data.Transaction, payouts: Iterable[PayoutRef], amount: Decimal, currency: str
-) -> list[PayoutRef]:
+Money = tuple[Decimal, str]
+
+
+@dataclass
+class _Waiting:
+    """The payouts and transfer-paid invoices still waiting for their bank line, by amount.
+
+    A bank line can only settle something of its own amount, so each line looks at that
+    amount's few candidates instead of every open payout and invoice of the books.
+    """
+
+    payouts: dict[Money, list[PayoutRef]] = field(default_factory=dict)
+    receivables: dict[Money, list[Receivable]] = field(default_factory=dict)
+
+    def add_payout(self, payout: PayoutRef) -> None:
+        self.payouts.setdefault((payout.amount, payout.currency), []).append(payout)
+
+    def add_receivable(self, due: Receivable) -> None:
+        self.receivables.setdefault((due.amount, due.currency), []).append(due)
+
+
+def _candidates(txn: data.Transaction, payouts: Iterable[PayoutRef]) -> list[PayoutRef]:
+    """The payouts of the line's amount within the date window, best first: one the label
+    names, else the closest in date."""
     text = f"{txn.payee or ''} {txn.narration or ''}"
-    fitting = [
-        p
-        for p in payouts
-        if p.amount == amount
-        and p.currency == currency
-        and p.date - WINDOW_BEFORE <= txn.date <= p.date + WINDOW_AFTER
-    ]
+    fitting = [p for p in payouts if p.date - WINDOW_BEFORE <= txn.date <= p.date + WINDOW_AFTER]
     named = [p for p in fitting if re.search(rf"\b{re.escape(p.payout_id)}\b", text)]
     return named or sorted(fitting, key=lambda p: (abs((txn.date - p.date).days), p.payout_id))
 
@@ -67,10 +82,15 @@ def match_bank_lines(entries: Sequence[data.Directive], index: LedgerIndex) -> l
     for entry in entries:
         if isinstance(entry, data.Transaction) and _settleable(entry):
             _learn(entry, payouts, receivables)
+    waiting = _Waiting()
+    for payout in payouts.values():
+        waiting.add_payout(payout)
+    for _, due in sorted(receivables.items()):
+        waiting.add_receivable(due)
     out: list[data.Directive] = []
     for entry in sorted(entries, key=lambda e: e.date):
         if isinstance(entry, data.Transaction) and is_bank_line(entry):
-            entry = _match_one(entry, payouts, receivables)
+            entry = _match_one(entry, waiting)
         out.append(entry)
     return out
 
@@ -91,9 +111,7 @@ def _learn(
     receivables.update(probe.receivables)
 
 
-def _match_one(
-    txn: data.Transaction, payouts: dict[str, PayoutRef], receivables: dict[str, Receivable]
-) -> data.Transaction:
+def _match_one(txn: data.Transaction, waiting: _Waiting) -> data.Transaction:
     bank = bank_posting(txn)
     if bank is None or bank.units is None or bank.units.number is None:
         return txn
@@ -101,20 +119,21 @@ def _match_one(
     if amount == 0:
         return txn
     # A payout can be negative (a week of refunds): the processor then debits the bank.
-    found = _candidates(txn, payouts.values(), amount, currency)
+    pool = waiting.payouts.get((amount, currency), [])
+    found = _candidates(txn, pool)
     if found:
-        payout = found[0]
-        del payouts[payout.payout_id]
-        return _settle(txn, TRANSFERS, payout_id=payout.payout_id)
+        pool.remove(found[0])
+        return _settle(txn, TRANSFERS, payout_id=found[0].payout_id)
     if amount < 0:
         return txn
     text = f"{txn.payee or ''} {txn.narration or ''}"
-    for invoice, due in sorted(receivables.items()):
+    dues = waiting.receivables.get((amount, currency), [])
+    for due in dues:  # in invoice order
         number = due.order_number.lstrip("#")
         quoted = number and re.search(rf"(?<!\d){re.escape(number)}(?!\d)", text)
-        if due.amount == amount and due.currency == currency and (quoted or invoice in text):
-            del receivables[invoice]
-            return _settle(txn, CUSTOMERS, settles=invoice)
+        if quoted or due.invoice in text:
+            dues.remove(due)
+            return _settle(txn, CUSTOMERS, settles=due.invoice)
     return txn
 
 
