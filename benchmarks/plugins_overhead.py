@@ -9,15 +9,26 @@ numbering, inventory and deposits plugins. Prints both times and the overhead.
 
 Usage::
 
-    /work/venv/bin/python benchmarks/plugins_overhead.py [--orders 100000] [--keep DIR]
+    /work/venv/bin/python benchmarks/plugins_overhead.py [--orders 100000] [--repeat 3]
+                                                         [--keep DIR]
 
 Target: the plugins add at most 25 % to the bare load.
+
+How the verdict is reached: with ``--repeat N`` the two loads alternate N times in the same
+process, and each load is timed both in wall-clock time and in CPU time
+(:func:`time.process_time`). The overhead is the best (smallest) plugin load over the best
+bare load, for both clocks; the exit status (1 over the target) follows the **CPU** figure,
+which does not count the time the process waits while other jobs use the machine's cores
+(wall time is printed beside it and agrees on a quiet machine). Nothing else differs between
+the two loads: same ledger file, same process, the cache off, a garbage collection between
+loads (outside the timed part).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import gc
 import random
 import re
 import sys
@@ -25,6 +36,7 @@ import tempfile
 import time
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import NamedTuple
 
 from beancount import loader
 
@@ -181,8 +193,18 @@ def generate(directory: Path, orders: int) -> tuple[Path, Path]:
     return bare, with_plugins
 
 
-def timed_load(path: Path) -> tuple[float, int, int, dict[str, float]]:
-    """Load a file with the cache off; return seconds, entries, errors, plugin timings."""
+class Load(NamedTuple):
+    """One timed load of a top-level file."""
+
+    cpu: float  # seconds of CPU (time.process_time)
+    wall: float  # seconds of wall-clock time
+    entries: int
+    errors: int
+    timings: dict[str, float]  # the loader's own timings per step, in seconds
+
+
+def timed_load(path: Path) -> Load:
+    """Load a file with the cache off; return its times, counts and the loader's timings."""
     timings: dict[str, float] = {}
 
     def log(line: str) -> None:
@@ -190,12 +212,18 @@ def timed_load(path: Path) -> tuple[float, int, int, dict[str, float]]:
         if match:
             timings[match[1]] = int(match[2]) / 1000
 
-    start = time.perf_counter()
+    gc.collect()
+    start, cpu_start = time.perf_counter(), time.process_time()
     entries, errors, _ = loader.load_file(str(path), log_timings=log)
-    elapsed = time.perf_counter() - start
+    cpu, wall = time.process_time() - cpu_start, time.perf_counter() - start
     for error in errors[:5]:
         print(f"  error: {error.source.get('lineno')}: {error.message}", file=sys.stderr)
-    return elapsed, len(entries), len(errors), timings
+    return Load(cpu, wall, len(entries), len(errors), timings)
+
+
+def overhead(bare: float, with_plugins: float) -> float:
+    """Return how much longer the load with plugins took, in percent of the bare load."""
+    return (with_plugins - bare) / bare * 100
 
 
 def main() -> int:
@@ -214,27 +242,39 @@ def main() -> int:
         start = time.perf_counter()
         bare, with_plugins = generate(directory, args.orders)
         print(f"generated {args.orders} orders in {time.perf_counter() - start:.1f} s")
-        bare_runs, plug_runs = [], []
+        bare_runs: list[Load] = []
+        plug_runs: list[Load] = []
         for _ in range(max(args.repeat, 1)):
             bare_runs.append(timed_load(bare))
             plug_runs.append(timed_load(with_plugins))
-        bare_s, bare_n, bare_e, _ = min(bare_runs)
-        plug_s, plug_n, plug_e, timings = min(plug_runs)
-        print(f"bare load:         {bare_s:7.2f} s  ({bare_n} entries, {bare_e} errors)")
-        print(f"with 4 plugins:    {plug_s:7.2f} s  ({plug_n} entries, {plug_e} errors)")
-        for name, seconds in timings.items():
-            if name.startswith("ecomledger.plugins") or name in ("parse", "booking"):
-                print(f"  {name:40s} {seconds:6.2f} s")
-        if args.repeat > 1:
+    best_bare = min(bare_runs, key=lambda run: run.cpu)
+    best_plug = min(plug_runs, key=lambda run: run.cpu)
+    wall_bare = min(run.wall for run in bare_runs)
+    wall_plug = min(run.wall for run in plug_runs)
+    print("                    CPU s    wall s")
+    for label, run, wall in (
+        ("bare load:", best_bare, wall_bare),
+        ("with 4 plugins:", best_plug, wall_plug),
+    ):
+        print(
+            f"{label:18s} {run.cpu:7.2f}  {wall:7.2f}  ({run.entries} entries, {run.errors} errors)"
+        )
+    print("loader timings of the best load with plugins (wall s):")
+    for name, seconds in best_plug.timings.items():
+        if name.startswith("ecomledger.plugins") or name in ("parse", "booking"):
+            print(f"  {name:40s} {seconds:6.2f} s")
+    if args.repeat > 1:
+        for clock in ("cpu", "wall"):
             print(
-                "all runs (bare / plugins):",
-                [round(run[0], 2) for run in bare_runs],
+                f"all runs, {clock:4s} (bare / plugins):",
+                [round(getattr(run, clock), 2) for run in bare_runs],
                 "/",
-                [round(run[0], 2) for run in plug_runs],
+                [round(getattr(run, clock), 2) for run in plug_runs],
             )
-        overhead = (plug_s - bare_s) / bare_s * 100
-        print(f"overhead:          {overhead:6.1f} %  (target <= 25 %)")
-    return 0 if overhead <= 25 else 1
+    cpu_overhead = overhead(best_bare.cpu, best_plug.cpu)
+    print(f"overhead, wall:    {overhead(wall_bare, wall_plug):6.1f} %  (best of each)")
+    print(f"overhead, CPU:     {cpu_overhead:6.1f} %  (best of each; target <= 25 %)")
+    return 0 if cpu_overhead <= 25 else 1
 
 
 if __name__ == "__main__":

@@ -48,6 +48,7 @@ entry, and an error at the order until the books hold::
 
 from __future__ import annotations
 
+import bisect
 import datetime
 from collections.abc import Iterator
 from decimal import Decimal
@@ -134,6 +135,29 @@ def booked_deposits(entry: data.Transaction) -> Iterator[tuple[str, datetime.dat
                 yield str(invoice), entry.date
 
 
+def merged(entries: data.Directives, extra: list[data.Directive]) -> data.Directives:
+    """Return the sorted entries with extra entries inserted in Beancount's order.
+
+    Why: the books come sorted and the extras are few (one per order and period end), so
+    finding their places by bisection is much cheaper than sorting all the books again.
+    The result is the same as ``sorted([*entries, *extra], key=entry_sortkey)``: an extra
+    goes after the entries of equal sort key, and extras of equal key keep their order.
+    """
+    if not extra:
+        return entries
+    result: list[data.Directive] = []
+    start = 0
+    for item in sorted(extra, key=data.entry_sortkey):
+        at = bisect.bisect_right(
+            entries, data.entry_sortkey(item), lo=start, key=data.entry_sortkey
+        )
+        result.extend(entries[start:at])
+        result.append(item)
+        start = at
+    result.extend(entries[start:])
+    return result
+
+
 def read_settings(config_str: str | None) -> tuple[int, tuple[int, int], list[PluginError]]:
     """Parse the period length in months and the fiscal year end (month, day)."""
     raw, errors = parse_config(config_str, DEFAULTS, PLUGIN)
@@ -183,10 +207,11 @@ def _flag_deposits(
         if not isinstance(entry, data.Transaction):
             continue
         meta = entry.meta
-        for posting in entry.postings:
-            if posting.account == DEPOSITS:  # rare: only closing entries
-                booked.update(booked_deposits(entry))
-                break
+        day = entry.date
+        if day.day == fy_day and day.month == fy_month:
+            # Only an entry dated a fiscal year end can book a deposit the rule asks for,
+            # so the postings of the other 364 days' entries need not be read.
+            booked.update(booked_deposits(entry))
         if "shipped" not in meta or "invoice" not in meta:
             continue
         shipped = shipped_date(meta["shipped"])
@@ -212,6 +237,4 @@ def _flag_deposits(
                 f'closing entry dated {end} with deposit_for: "{invoice}"'
             )
             errors.append(DepositError(entry.meta, message, entry))
-    if not customs:
-        return entries, errors
-    return sorted([*entries, *customs], key=data.entry_sortkey), errors
+    return merged(entries, customs), errors

@@ -1,4 +1,4 @@
-"""Add cost-of-goods-sold postings to sales and restocking returns, by FIFO or CUMP.
+"""Book the cost of goods sold and of goods returned to stock, by FIFO or CUMP.
 
 Why: a merchant in perpetual inventory must take goods out of stock (37) into stock
 variation (6037) at their cost when they are sold, by FIFO (PEPS) or weighted average
@@ -7,6 +7,14 @@ earlier purchases. Beancount books lots before plugins run and has no AVERAGE bo
 this plugin computes the costs with :mod:`ecomledger.stock` and writes the postings with
 explicit costs (FIFO postings name the lot's cost and date, so Beancount's inventory
 reduces exactly that lot).
+
+Why one entry per day and SKU rather than postings in each sale: Beancount checks,
+realizes and garbage-collects every posting of the books, and a sale given postings must
+be rebuilt. Two postings added to each of 100,000 sales made the load some 15-20 % slower
+on their own (``benchmarks/plugins_overhead.py``), more than all four plugins' own work;
+the same costs summed per day and SKU take ~2 % of those postings. The stock variation of
+every day and SKU, Beancount's lots at the end of every day and ``stock_valuation`` are
+the same; the sales stay as written.
 
 Configuration (a Python or JSON literal; these are the defaults)::
 
@@ -29,27 +37,36 @@ Example (FIFO). Before::
         vat_rate: 20
       Liabilities:VAT:Collected:FR:20  -40.00 EUR
 
-After, the sale also carries (``stock_move`` metadata marks the added postings)::
+After, the books also hold one entry for the day's sales of the SKU (``stock_move``
+metadata marks its postings; it is placed right after the day's last sale of a stocked
+SKU, whose file and line it carries)::
 
+    2026-01-05 * "Cost of goods sold: TSHIRT-BLUE"
+      sku: "TSHIRT-BLUE"
       Assets:Stock            -3 TSHIRT-BLUE {10.00 EUR, 2026-01-02}
       Assets:Stock            -1 TSHIRT-BLUE {12.00 EUR, 2026-01-02}
       Expenses:StockVariation  42.00 EUR
 
+Other sales of the SKU that day add to the same entry: the units taken from one lot are
+summed in one posting, and the stock variation is their total cost.
+
 A credit-note posting with a negative ``qty`` and ``restock: TRUE`` puts the goods back
-at the cost they left at (``Assets:Stock`` debit, ``Expenses:StockVariation`` credit).
-Selling more than the stock is an error naming the SKU, the date and the shortfall (what
-there was is still taken out). Under CUMP the sold lots do not match purchase lots, so
-Beancount shows ``Assets:Stock`` as purchase lots plus negative lots at the average cost:
-its total value is right; per-SKU figures come from ``stock_valuation``.
+at the cost they left at, in a ``"Returned goods restocked: <SKU>"`` entry of the day
+(``Assets:Stock`` debit, ``Expenses:StockVariation`` credit, ``stock_move: "restock"``).
+Selling more than the stock is an error at the sale naming the SKU, the date and the
+shortfall (what there was is still taken out). Under CUMP the sold lots do not match
+purchase lots, so Beancount shows ``Assets:Stock`` as purchase lots plus negative lots at
+the average cost: its total value is right; per-SKU figures come from ``stock_valuation``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
-from beancount.core import data
+from beancount.core import data, flags
 from beancount.core.amount import Amount
 
 from ecomledger.plugins._errors import PluginError, parse_config, paused_gc
@@ -97,94 +114,95 @@ def read_settings(config_str: str | None) -> tuple[str, dict[str, str], list[Plu
 NEG_ONE = Decimal(-1)
 ONE = Decimal(1)
 ZERO = Decimal(0)
+SIGNS = {"sale": (NEG_ONE, ONE), "restock": (ONE, NEG_ONE)}  # stock units, stock variation
+NARRATIONS = {"sale": "Cost of goods sold: {}", "restock": "Returned goods restocked: {}"}
 
 
-class PostingWriter:
-    """Writes the stock and stock-variation postings of movements, sharing immutable parts.
+class Lot(NamedTuple):
+    """Where units of a day's movements came from or go back to (the posting's cost).
 
-    Why: a year of orders takes ~100,000 sales out of a few hundred lots, in a handful of
-    quantities. Sharing one :class:`~beancount.core.data.Cost` per lot and one
-    :class:`~beancount.core.amount.Amount` per distinct amount (instead of one of each
-    per posting) saves the allocations here and, above all, the garbage collector's scan
-    of every new object once the plugin returns.
-
-    Sharing must never change what a posting prints: a Cost is keyed by the *identity* of
-    its number (the lot's own Decimal, kept alive by the cached Cost), an Amount by the
-    exact text of its number, so ``12.5`` and ``12.50`` never share one.
+    The unit cost is keyed by *identity* (the lot's own Decimal, kept alive by the
+    movement held beside it), so ``12.5`` and ``12.50`` stay two postings, each printed
+    as its lot was written.
     """
 
-    def __init__(self) -> None:
-        self.costs: dict[tuple[int, str, date], data.Cost] = {}
-        self.amounts: dict[tuple[str, str], Amount] = {}
-
-    def cost(self, move: Movement) -> data.Cost:
-        """Return the shared Cost of a movement's lot (unit cost, currency, lot date)."""
-        key = (id(move.cost), move.currency, move.lot_date)
-        cost = self.costs.get(key)
-        if cost is None:
-            cost = data.Cost(move.cost, move.currency, move.lot_date, None)
-            self.costs[key] = cost
-        return cost
-
-    def amount(self, number: Decimal, currency: str) -> Amount:
-        """Return the shared Amount of a number (as written) and a currency."""
-        key = (str(number), currency)
-        amount = self.amounts.get(key)
-        if amount is None:
-            amount = Amount(number, currency)
-            self.amounts[key] = amount
-        return amount
-
-    def postings(self, change: Change) -> list[data.Posting]:
-        """Return the balanced stock and stock-variation postings of one movement."""
-        moves = change.moves
-        if not moves:
-            return []
-        sign, cogs_sign = (NEG_ONE, ONE) if change.kind == "sale" else (ONE, NEG_ONE)
-        base = change.meta or {}
-        # One metadata dict for the postings of a change: they share its location.
-        meta = {
-            "filename": base.get("filename"),
-            "lineno": base.get("lineno"),
-            MOVE_KEY: change.kind,
-        }
-        postings = []
-        total = ZERO
-        sku = change.sku
-        costs = self.costs
-        for move in moves:
-            units = self.amount(sign * move.qty, sku)
-            cost = costs.get((id(move.cost), move.currency, move.lot_date)) or self.cost(move)
-            postings.append(data.Posting(STOCK_ACCOUNT, units, cost, None, None, meta))
-            total += move.qty * move.cost
-        cogs = self.amount(cogs_sign * total, moves[0].currency)
-        postings.append(data.Posting(COGS_ACCOUNT, cogs, None, None, None, meta))
-        return postings
+    cost_id: int
+    currency: str
+    lot_date: date
 
 
-def postings_for(change: Change) -> list[data.Posting]:
-    """Return the balanced stock and stock-variation postings of one movement."""
-    return PostingWriter().postings(change)
+class DayMoves:
+    """The stock movements of one day, summed per SKU and kind, then per lot.
+
+    Also remembers where the day's stock entries go: right after the day's last entry
+    that moved stock, whose location they carry, so the entries stay in Beancount's order.
+    """
+
+    def __init__(self, day: date) -> None:
+        self.day = day
+        self.groups: dict[tuple[str, str], dict[Lot, tuple[Decimal, Movement]]] = {}
+        self.position = 0
+        self.meta: data.Meta = {}
+
+    def add(self, change: Change) -> None:
+        """Add the movements of one sales posting to its SKU and kind."""
+        lots = self.groups.get((change.sku, change.kind))
+        if lots is None:
+            lots = self.groups[(change.sku, change.kind)] = {}
+        for move in change.moves:
+            key = Lot(id(move.cost), move.currency, move.lot_date)
+            held = lots.get(key)
+            lots[key] = (move.qty, move) if held is None else (held[0] + move.qty, held[1])
+
+    def entries(self) -> list[data.Transaction]:
+        """Return the day's stock entries, one per SKU and kind that moved units."""
+        return [
+            stock_entry(self.day, sku, kind, lots.values(), self.meta)
+            for (sku, kind), lots in self.groups.items()
+            if lots
+        ]
 
 
-def with_postings(entry: data.Transaction, added: list[data.Posting]) -> data.Transaction:
-    """Return the transaction with postings appended (cheaper than ``_replace``)."""
+def stock_entry(
+    day: date,
+    sku: str,
+    kind: str,
+    lots: Iterable[tuple[Decimal, Movement]],
+    where: data.Meta,
+) -> data.Transaction:
+    """Return the balanced entry moving a day's units of a SKU at their lots' costs.
+
+    Args:
+      day: The entry's date.
+      sku: The commodity moved.
+      kind: ``"sale"`` (goods out) or ``"restock"`` (goods back in).
+      lots: The quantity moved per lot, with a movement giving its cost, currency, date.
+      where: The metadata of the entry whose location the stock entry carries.
+    """
+    sign, variation_sign = SIGNS[kind]
+    marker = {MOVE_KEY: kind}
+    postings = []
+    totals: dict[str, Decimal] = {}
+    for qty, move in lots:
+        cost = data.Cost(move.cost, move.currency, move.lot_date, None)
+        units = Amount(sign * qty, sku)
+        postings.append(data.Posting(STOCK_ACCOUNT, units, cost, None, None, marker))
+        totals[move.currency] = totals.get(move.currency, ZERO) + qty * move.cost
+    for currency, total in totals.items():
+        amount = Amount(variation_sign * total, currency)
+        postings.append(data.Posting(COGS_ACCOUNT, amount, None, None, None, marker))
+    meta = data.new_metadata(where.get("filename", f"<{PLUGIN}>"), where.get("lineno", 0))
+    meta["sku"] = sku
+    narration = NARRATIONS[kind].format(sku)
     return data.Transaction(
-        entry.meta,
-        entry.date,
-        entry.flag,
-        entry.payee,
-        entry.narration,
-        entry.tags,
-        entry.links,
-        entry.postings + added,
+        meta, day, flags.FLAG_OKAY, None, narration, data.EMPTY_SET, data.EMPTY_SET, postings
     )
 
 
 def book_cost_of_goods(
     entries: data.Directives, options_map: dict[str, Any], config_str: str | None = None
 ) -> tuple[data.Directives, list[PluginError]]:
-    """Add cost-of-goods postings to sales and returns of stocked SKUs.
+    """Add one cost-of-goods entry per day, SKU and kind of movement (sale or restock).
 
     Args:
       entries: The booked entries, in date order.
@@ -192,8 +210,8 @@ def book_cost_of_goods(
       config_str: Optional settings, see the module docstring.
 
     Returns:
-      A new list of entries (changed transactions replaced with ``_replace``) and the
-      errors (oversells, returns of unknown cost, bad configuration).
+      The entries (unchanged) with the stock entries inserted in order, and the errors
+      (oversells, returns of unknown cost, bad configuration).
     """
     with paused_gc():
         return _book_cost_of_goods(entries, options_map, config_str)
@@ -206,19 +224,20 @@ def _book_cost_of_goods(
     del options_map
     method, overrides, errors = read_settings(config_str)
     engine = StockEngine(method, overrides, stocked_skus(entries))
-    writer = PostingWriter()
     result: list[data.Directive] = []
+    moves = DayMoves(date.min)
     for entry in entries:
+        if entry.date != moves.day:
+            result[moves.position : moves.position] = moves.entries()
+            moves = DayMoves(entry.date)
+        result.append(entry)
         if isinstance(entry, data.Transaction):
             changes = engine.visit(entry)
             if changes:
-                if len(changes) == 1:
-                    added = writer.postings(changes[0])
-                else:
-                    added = [posting for change in changes for posting in writer.postings(change)]
-                if added:
-                    entry = with_postings(entry, added)
-        result.append(entry)
+                for change in changes:
+                    moves.add(change)
+                moves.position, moves.meta = len(result), entry.meta
+    result[moves.position : moves.position] = moves.entries()
     errors.extend(
         InventoryError(problem.entry.meta, problem.message, problem.entry)
         for problem in engine.problems

@@ -5,9 +5,9 @@ Why: French accounts value fungible goods by FIFO or by weighted average cost (P
 booking runs *before* plugins, so the cost of goods sold cannot come from Beancount's own
 reductions. This module walks the entries once, in date order, keeps the lots of every SKU
 and says at which cost each sold unit leaves and each returned unit comes back. The
-inventory plugin (``ecomledger.plugins.inventory``) turns those movements into postings;
-reports call :func:`stock_valuation` for the stock at a date. Both use the same engine, so
-a report and the books always agree.
+inventory plugin (``ecomledger.plugins.inventory``) books those movements, summed per day
+and SKU; reports call :func:`stock_valuation` for the stock at a date. Both use the same
+engine, so a report and the books always agree.
 
 What the engine reads (see ``docs/ledger-conventions.md``, "Stock"):
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from beancount.core import data
 from beancount.core.amount import Amount
 
-from ecomledger.plugins.deposits import period_ends
+from ecomledger.plugins.deposits import merged, period_ends
 
 PLUGIN = 'plugin "ecomledger.plugins.deposits"\n'
 
@@ -112,3 +112,27 @@ def test_period_ends():
     assert list(period_ends(datetime.date(2026, 2, 1), datetime.date(2027, 1, 1), 12)) == [
         datetime.date(2026, 12, 31)
     ]
+
+
+def test_merged_places_extras_as_a_full_sort_would():
+    def note(day: int, lineno: int, name: str = "") -> data.Note:
+        meta = data.new_metadata("books.beancount", lineno)
+        return data.Note(meta, datetime.date(2026, 1, day), "Assets:Bank:Qonto", name, None, None)
+
+    def custom(day: int, lineno: int, name: str) -> data.Custom:
+        meta = data.new_metadata("books.beancount", lineno)
+        return data.Custom(meta, datetime.date(2026, 1, day), name, [])
+
+    entries = sorted(
+        (note(day, line) for day in (1, 2, 2, 5) for line in (3, 7)), key=data.entry_sortkey
+    )
+    # Out of order, before everything, after everything, and ties with books and each other.
+    extra = [
+        custom(9, 1, "last"),
+        custom(2, 7, "tie-a"),
+        custom(2, 7, "tie-b"),
+        custom(1, 1, "first"),
+    ]
+    expected = sorted([*entries, *extra], key=data.entry_sortkey)
+    assert [id(e) for e in merged(entries, extra)] == [id(e) for e in expected]
+    assert merged(entries, []) is entries

@@ -53,10 +53,36 @@ def refund(day: str, number: str, credits: str, qty: int, restock: bool = True) 
 """
 
 
-def added(entry: data.Transaction) -> list[tuple[str, Decimal, Decimal | None]]:
+def stock_entry(entries, day: str, sku: str = "TSHIRT-BLUE", kind: str = "sale"):
+    """The inventory plugin's entry of a day, SKU and kind, or None."""
+    found = [
+        e
+        for e in entries
+        if isinstance(e, data.Transaction)
+        and str(e.date) == day
+        and e.meta.get("sku") == sku
+        and e.postings
+        and all(p.meta and p.meta.get("stock_move") == kind for p in e.postings)
+    ]
+    assert len(found) <= 1
+    return found[0] if found else None
+
+
+def moved(entries, day: str, sku: str = "TSHIRT-BLUE", kind: str = "sale") -> list:
+    """(account, units, unit cost) of the postings of the plugin's entry of a day and SKU."""
+    entry = stock_entry(entries, day, sku, kind)
+    if entry is None:
+        return []
+    return [(p.account, p.units.number, p.cost.number if p.cost else None) for p in entry.postings]
+
+
+def stock_moves_in(entries) -> list:
+    """Every posting marked stock_move, wherever it is."""
     return [
-        (p.account, p.units.number, p.cost.number if p.cost else None)
-        for p in entry.postings
+        p
+        for e in entries
+        if isinstance(e, data.Transaction)
+        for p in e.postings
         if p.meta and "stock_move" in p.meta
     ]
 
@@ -83,12 +109,15 @@ def test_fifo_sale_spanning_two_lots(ledger):
     )
     entries, errors, _ = ledger(FIFO, body)
     assert errors == []
-    sold = invoices(entries)["F-2026-000001"]
-    assert added(sold) == [
+    assert moved(entries, "2026-01-05") == [
         ("Assets:Stock", D(-3), D("10.00")),
         ("Assets:Stock", D(-1), D("12.00")),
         ("Expenses:StockVariation", D("42.00"), None),
     ]
+    # The sale itself stays as written; the stock entry carries its location.
+    sold = invoices(entries)["F-2026-000001"]
+    assert len(sold.postings) == 3
+    assert stock_entry(entries, "2026-01-05").meta["lineno"] == sold.meta["lineno"]
     # The reductions name the lots, so Beancount's own inventory reduces them exactly.
     assert stock_balance(entries) == {("TSHIRT-BLUE", D("12.00")): D(4)}
     assert stock_valuation(entries, datetime.date(2026, 1, 31), "FIFO") == {
@@ -102,12 +131,8 @@ def test_oversell_names_sku_date_and_shortfall(ledger):
     assert [e.message for e in errors] == [
         "Oversell: 5 TSHIRT-BLUE sold on 2026-01-05 but only 3 in stock (shortfall 2)"
     ]
-    assert errors[0].source["lineno"] > 0
-    assert added(invoices(entries)["F-2026-000001"])[-1] == (
-        "Expenses:StockVariation",
-        D("30.00"),
-        None,
-    )
+    assert errors[0].source["lineno"] == invoices(entries)["F-2026-000001"].meta["lineno"]
+    assert moved(entries, "2026-01-05")[-1] == ("Expenses:StockVariation", D("30.00"), None)
 
 
 def test_sale_before_any_purchase_is_an_oversell(ledger):
@@ -122,7 +147,7 @@ def test_unstocked_sku_is_ignored(ledger):
     body = purchase("2026-01-01", 3, "10.00") + sale("2026-01-05", "F-2026-000001", 2, "EBOOK")
     entries, errors, _ = ledger(FIFO, body)
     assert errors == []
-    assert added(invoices(entries)["F-2026-000001"]) == []
+    assert stock_moves_in(entries) == []
 
 
 def test_cump_after_three_purchases_and_a_return(ledger):
@@ -137,18 +162,16 @@ def test_cump_after_three_purchases_and_a_return(ledger):
     )
     entries, errors, _ = ledger(CUMP, body)
     assert errors == []
-    sold = invoices(entries)
-    assert added(sold["F-2026-000001"])[-1] == ("Expenses:StockVariation", D("40.00"), None)
-    assert added(sold["F-2026-000002"]) == [
+    assert moved(entries, "2026-01-05")[-1] == ("Expenses:StockVariation", D("40.00"), None)
+    assert moved(entries, "2026-01-15") == [
         ("Assets:Stock", D(-6), D("11.2500")),
         ("Expenses:StockVariation", D("67.5000"), None),
     ]
-    returned = next(e for e in entries if e.meta.get("credit_note") == "AV-2026-000001")
-    assert added(returned) == [
+    assert moved(entries, "2026-01-25", kind="restock") == [
         ("Assets:Stock", D(2), D("11.2500")),
         ("Expenses:StockVariation", D("-22.5000"), None),
     ]
-    assert added(sold["F-2026-000003"]) == [
+    assert moved(entries, "2026-01-28") == [
         ("Assets:Stock", D(-3), D("12.0882")),
         ("Expenses:StockVariation", D("36.2646"), None),
     ]
@@ -176,14 +199,12 @@ def test_fifo_return_restocks_at_the_cost_it_left_at(ledger):
     )
     entries, errors, _ = ledger(FIFO, body)
     assert errors == []
-    returned = next(e for e in entries if e.meta.get("credit_note") == "AV-2026-000001")
-    assert added(returned) == [
+    assert moved(entries, "2026-01-06", kind="restock") == [
         ("Assets:Stock", D(1), D("12.00")),
         ("Assets:Stock", D(1), D("10.00")),
         ("Expenses:StockVariation", D("-22.00"), None),
     ]
-    kept = next(e for e in entries if e.meta.get("credit_note") == "AV-2026-000002")
-    assert added(kept) == []
+    assert stock_entry(entries, "2026-01-07", kind="restock") is None
     assert stock_valuation(entries, datetime.date(2026, 1, 31), "FIFO") == {
         "TSHIRT-BLUE": (D(3), D("34.00"))
     }
@@ -203,7 +224,7 @@ def test_per_sku_override_and_bad_method(ledger):
     assert [e.message for e in errors] == [
         "Unknown stock method 'LIFO' for SKU CAP in ecomledger.plugins.inventory"
     ]
-    assert added(invoices(entries)["F-2026-000001"])[0] == ("Assets:Stock", D(-1), D("5.0000"))
+    assert moved(entries, "2026-01-05", "MUG")[0] == ("Assets:Stock", D(-1), D("5.0000"))
 
 
 def test_summary_entry_with_several_skus(ledger):
@@ -244,8 +265,7 @@ def test_shared_costs_and_amounts_keep_each_lot_as_written(ledger):
     )
     entries, errors, _ = ledger(FIFO, body)
     assert errors == []
-    sold = invoices(entries)
-    first, second = added(sold["F-2026-000001"]), added(sold["F-2026-000002"])
+    first, second = moved(entries, "2026-01-05"), moved(entries, "2026-01-06")
     assert [str(cost) for _, _, cost in first] == ["12.5", "None"]
     assert [str(cost) for _, _, cost in second] == ["12.50", "None"]
     assert (str(first[-1][1]), str(second[-1][1])) == ("12.5", "12.50")
@@ -273,17 +293,55 @@ def test_two_sales_postings_of_one_sku_then_a_full_return(ledger):
     )
     entries, errors, _ = ledger(FIFO, body)
     assert errors == []
-    assert added(invoices(entries)["F-2026-000001"]) == [
+    # Units taken from one lot on one day are summed in one posting (2 + 1 from the 12.00
+    # lot), and the stock variation is the day's total cost (22.00 + 12.00).
+    assert moved(entries, "2026-01-05") == [
         ("Assets:Stock", D(-1), D("10.00")),
-        ("Assets:Stock", D(-1), D("12.00")),
-        ("Expenses:StockVariation", D("22.00"), None),
-        ("Assets:Stock", D(-1), D("12.00")),
-        ("Expenses:StockVariation", D("12.00"), None),
+        ("Assets:Stock", D(-2), D("12.00")),
+        ("Expenses:StockVariation", D("34.00"), None),
     ]
-    returned = next(e for e in entries if e.meta.get("credit_note") == "AV-2026-000001")
-    assert added(returned) == [
-        ("Assets:Stock", D(1), D("12.00")),
-        ("Assets:Stock", D(1), D("12.00")),
+    # They come back latest cost first, at the costs they left at.
+    assert moved(entries, "2026-01-06", kind="restock") == [
+        ("Assets:Stock", D(2), D("12.00")),
         ("Assets:Stock", D(1), D("10.00")),
         ("Expenses:StockVariation", D("-34.00"), None),
     ]
+
+
+def test_one_entry_per_day_and_sku_after_the_days_last_sale(ledger):
+    body = (
+        purchase("2026-01-01", 2, "10.00")
+        + purchase("2026-01-01", 5, "12.00")
+        + purchase("2026-01-01", 5, "3.00", "MUG")
+        + sale("2026-01-05", "F-2026-000001", 1)
+        + sale("2026-01-05", "F-2026-000002", 1, "MUG")
+        + sale("2026-01-05", "F-2026-000003", 2)  # 1 x 10.00 + 1 x 12.00
+        + """
+2026-01-05 * "Payout"
+  Assets:Bank:Qonto  1.00 EUR
+  Assets:Clearing:Stripe  -1.00 EUR
+"""
+        + sale("2026-01-06", "F-2026-000004", 1)
+    )
+    entries, errors, _ = ledger(FIFO, body)
+    assert errors == []
+    assert moved(entries, "2026-01-05") == [
+        ("Assets:Stock", D(-2), D("10.00")),
+        ("Assets:Stock", D(-1), D("12.00")),
+        ("Expenses:StockVariation", D("32.00"), None),
+    ]
+    assert moved(entries, "2026-01-05", "MUG") == [
+        ("Assets:Stock", D(-1), D("3.00")),
+        ("Expenses:StockVariation", D("3.00"), None),
+    ]
+    assert moved(entries, "2026-01-06") == [
+        ("Assets:Stock", D(-1), D("12.00")),
+        ("Expenses:StockVariation", D("12.00"), None),
+    ]
+    # The day's stock entries follow its last sale (before the payout), at its location.
+    last = invoices(entries)["F-2026-000003"]
+    at = entries.index(last)
+    following = [e.narration for e in entries[at + 1 : at + 4]]
+    assert following == ["Cost of goods sold: TSHIRT-BLUE", "Cost of goods sold: MUG", "Payout"]
+    assert entries[at + 1].meta["lineno"] == last.meta["lineno"]
+    assert stock_balance(entries) == {("TSHIRT-BLUE", D("12.00")): D(3), ("MUG", D("3.00")): D(4)}
