@@ -196,6 +196,23 @@ def dec(value: Any) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
+def required_money(node: dict[str, Any], name: str, where: str, what: str) -> Decimal:
+    """A money field that must be there and be a number (a refund's, a credit memo's).
+
+    Raises:
+        InputError: naming ``what`` (the record) and the field, with the value found.
+    """
+    value = node.get(name)
+    try:
+        if value is None or isinstance(value, bool | dict | list):
+            raise ValueError(name)
+        return dec(value)
+    except (ArithmeticError, ValueError) as exc:
+        raise InputError(
+            where, 0, f"{what}: field {name} is missing or not a number ({value!r})"
+        ) from exc
+
+
 def utc(value: str, where: str, field: str) -> dt.datetime:
     """A timestamp written in UTC without an offset (WooCommerce ``*_gmt``, Magento)."""
     try:

@@ -56,6 +56,7 @@ from ecomledger.importers._payload import (
     orders_of_pages,
     refunded_total,
     related_of,
+    required_money,
     status_of,
     utc,
 )
@@ -173,13 +174,13 @@ def parse_memo(memo: dict[str, Any], raw: dict[str, Any], order: Order, where: s
         item = items.get(str(row.get("order_item_id")), {})
         if item.get("parent_item_id"):
             continue  # the configurable parent carries the money
-        quantity = _money(row, "qty", where, what)
+        quantity = required_money(row, "qty", where, what)
         tax = dec(row.get("base_tax_amount"))
         if row.get("base_row_total_incl_tax") is not None:
-            gross = _money(row, "base_row_total_incl_tax", where, what)
+            gross = required_money(row, "base_row_total_incl_tax", where, what)
         else:
             gross = (
-                _money(row, "base_row_total", where, what)
+                required_money(row, "base_row_total", where, what)
                 + tax
                 + dec(row.get("base_discount_tax_compensation_amount"))
             )
@@ -208,22 +209,9 @@ def parse_memo(memo: dict[str, Any], raw: dict[str, Any], order: Order, where: s
         shipping_amount=dec(memo.get("base_shipping_amount")),
         shipping_tax=dec(memo.get("base_shipping_tax_amount")),
         shipping_vat_rate=next((ship.vat_rate for ship in order.shipping), ZERO),
-        total=_money(memo, "base_grand_total", where, what),
+        total=required_money(memo, "base_grand_total", where, what),
         gateway=order.gateway,
     )
-
-
-def _money(node: dict[str, Any], name: str, where: str, what: str) -> Decimal:
-    """A money field of a memo that must be there and be a number."""
-    value = node.get(name)
-    try:
-        if value is None or isinstance(value, bool | dict | list):
-            raise ValueError(name)
-        return dec(value)
-    except (ArithmeticError, ValueError) as exc:
-        raise InputError(
-            where, 0, f"{what}: field {name} is missing or not a number ({value!r})"
-        ) from exc
 
 
 def memos_of(document: Any, where: str) -> dict[str, list[dict[str, Any]]] | None:

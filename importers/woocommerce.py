@@ -53,6 +53,7 @@ from ecomledger.importers._payload import (
     pages_of,
     refund_from_total,
     related_of,
+    required_money,
     status_of,
     tax_country,
     utc,
@@ -237,19 +238,6 @@ def parse_refunds(
     ]
 
 
-def _field(node: dict[str, Any], name: str, where: str, what: str) -> Decimal:
-    """A money field of a refund that must be there and be a number."""
-    value = node.get(name)
-    try:
-        if value is None or isinstance(value, bool | dict | list):
-            raise ValueError(name)
-        return dec(value)
-    except (ArithmeticError, ValueError) as exc:
-        raise InputError(
-            where, 0, f"{what}: field {name} is missing or not a number ({value!r})"
-        ) from exc
-
-
 def parse_refund(refund: dict[str, Any], raw: dict[str, Any], order: Order, where: str) -> Refund:
     """One refund as ``/orders/<id>/refunds`` gives it, line by line (see the module
     docstring)."""
@@ -273,7 +261,7 @@ def parse_refund(refund: dict[str, Any], raw: dict[str, Any], order: Order, wher
                     item.get("name") or (original.description if original else "") or ""
                 ),
                 quantity=quantity,
-                amount=-_field(item, "total", where, what),
+                amount=-required_money(item, "total", where, what),
                 tax=-dec(item.get("total_tax")),
                 vat_rate=rate,
                 restock=restock and "quantity" in item and bool(quantity),
@@ -282,7 +270,7 @@ def parse_refund(refund: dict[str, Any], raw: dict[str, Any], order: Order, wher
     ship_amount = ship_tax = ZERO
     ship_rate = next((ship.vat_rate for ship in _shipping(raw, rates) if ship.vat_rate), ZERO)
     for item in refund.get("shipping_lines") or []:
-        ship_amount -= _field(item, "total", where, what)
+        ship_amount -= required_money(item, "total", where, what)
         ship_tax -= dec(item.get("total_tax"))
         ship_rate = _rate_of(item, rates) or ship_rate
     moment = utc(str(refund.get("date_created_gmt") or ""), where, f"{what}: date_created_gmt")
@@ -297,7 +285,7 @@ def parse_refund(refund: dict[str, Any], raw: dict[str, Any], order: Order, wher
         shipping_amount=ship_amount,
         shipping_tax=ship_tax,
         shipping_vat_rate=ship_rate,
-        total=_field(refund, "amount", where, what),
+        total=required_money(refund, "amount", where, what),
         gateway=order.gateway if refund.get("refunded_payment", True) else "manual",
     )
 
