@@ -25,7 +25,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from ecomledger.importers import camt053, qonto
-from ecomledger.importers._bank import BankImporter, paused_gc
+from ecomledger.importers._bank import BankImporter
+from ecomledger.memory import paused_gc
 
 TARGET = 20_000
 HEADER = (

@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from ecomledger.booking import EU_COUNTRIES, booking_date
 from ecomledger.errors import InputError
@@ -41,8 +41,6 @@ from ecomledger.money import (
     vat_from_inclusive,
 )
 from ecomledger.vat_rates import rates_for
-
-T = TypeVar("T")
 
 _CACHE: dict[str, tuple[tuple[int, int], Any]] = {}
 
@@ -89,13 +87,6 @@ def take_json(filepath: str) -> Any:
     document = load_json(filepath)
     _CACHE.pop(filepath, None)
     return document
-
-
-def consume(items: list[T]) -> Iterator[T]:
-    """Yield the items of ``items`` in order, removing each from the list as it goes."""
-    items.reverse()
-    while items:
-        yield items.pop()
 
 
 # -- envelopes and hand-saved bodies -----------------------------------------------------

@@ -65,6 +65,11 @@ class _Layout:
     method: str
     iban: str
 
+    def columns(self) -> tuple[str, ...]:
+        """Every column a line is read from."""
+        named = (self.date, self.amount, self.currency, self.payee, self.reference, self.note)
+        return (*named, self.method, self.iban, *self.refs)
+
 
 ENGLISH = _Layout(
     language="English",
@@ -135,6 +140,7 @@ class Importer(BankImporter):
             raise InputError(filepath, 1, "is not a Qonto export: its header is not Qonto's")
         width = len(first.fields)
         col = column_index(first.fields)
+        read = {name: col[name] for name in layout.columns() if name in col}
         head = list(itertools.islice(rows, 200))
         mark = detect_decimal_mark(
             [r.fields[col[layout.amount]] for r in head if len(r.fields) == width],
@@ -149,7 +155,9 @@ class Importer(BankImporter):
             if status.lower() not in layout.settled:
                 skipped.append(f"{row.lineno} ({status or 'no status'})")
                 continue
-            lines.append(self._line(filepath, row.lineno, row.fields, col, layout, mark, statement))
+            lines.append(
+                self._line(filepath, row.lineno, row.fields, read, layout, mark, statement)
+            )
         if skipped:
             statement.findings.append(
                 f"{os.path.basename(filepath)}: {len(skipped)} row(s) not settled, skipped "
@@ -163,12 +171,12 @@ class Importer(BankImporter):
         filepath: str,
         lineno: int,
         fields: list[str],
-        col: dict[str, int],
+        read: dict[str, int],
         layout: _Layout,
         mark: str,
         statement: Statement,
     ) -> BankLine:
-        cells = {name: fields[index].strip() for name, index in col.items()}
+        cells = {name: fields[index].strip() for name, index in read.items()}
 
         def get(name: str) -> str:
             return cells.get(name, "")

@@ -18,7 +18,6 @@ from ecomledger.booking import bookable
 from ecomledger.errors import InputError
 from ecomledger.importers._orders import OrderImporter, Records
 from ecomledger.importers._payload import (
-    consume,
     dec,
     first_item,
     identify_payload,
@@ -29,6 +28,7 @@ from ecomledger.importers._payload import (
     take_json,
     tax_country,
 )
+from ecomledger.memory import consume
 from ecomledger.model import (
     BalanceTransaction,
     Customer,

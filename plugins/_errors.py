@@ -12,10 +12,8 @@ and are parsed with :func:`ast.literal_eval` (Python literals) or JSON, never ``
 from __future__ import annotations
 
 import ast
-import contextlib
-import gc
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from beancount.core import data
@@ -78,23 +76,3 @@ def location(meta: data.Meta | None) -> str:
     if not meta:
         return "<unknown>"
     return f"{meta.get('filename', '<unknown>')}:{meta.get('lineno', 0)}"
-
-
-@contextlib.contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector for one plugin run, then restore it.
-
-    Why: a plugin over a 100,000-order ledger allocates hundreds of thousands of small
-    long-lived objects (postings, lots, records); each allocation burst makes the cyclic
-    collector rescan every object of the loaded books (millions), which cost more than
-    the plugins' own work in the benchmark. The plugins create no reference cycles, so
-    nothing is lost by collecting once afterwards, at the collector's next turn.
-    Reference counting still frees temporaries at once.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()

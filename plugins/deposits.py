@@ -58,7 +58,8 @@ from beancount.core import data
 from beancount.core.amount import Amount
 from beancount.parser.grammar import ValueType
 
-from ecomledger.plugins._errors import PluginError, parse_config, paused_gc
+from ecomledger.memory import paused_gc
+from ecomledger.plugins._errors import PluginError, parse_config
 
 __plugins__ = ("flag_deposits",)
 

@@ -69,7 +69,8 @@ from typing import Any, NamedTuple
 from beancount.core import data, flags
 from beancount.core.amount import Amount
 
-from ecomledger.plugins._errors import PluginError, parse_config, paused_gc
+from ecomledger.memory import paused_gc
+from ecomledger.plugins._errors import PluginError, parse_config
 from ecomledger.stock import (
     COGS_ACCOUNT,
     METHODS,

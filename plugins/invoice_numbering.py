@@ -61,7 +61,8 @@ from typing import Any, NamedTuple
 
 from beancount.core import data
 
-from ecomledger.plugins._errors import PluginError, location, paused_gc
+from ecomledger.memory import paused_gc
+from ecomledger.plugins._errors import PluginError, location
 
 __plugins__ = ("check_invoice_numbering",)
 

@@ -70,7 +70,8 @@ from typing import Any, NamedTuple
 from beancount.core import data
 from stdnum.eu import vat as eu_vat
 
-from ecomledger.plugins._errors import PluginError, parse_config, paused_gc
+from ecomledger.memory import paused_gc
+from ecomledger.plugins._errors import PluginError, parse_config
 from ecomledger.vat_rates import is_eu, normalise_country, rates_for, standard_rate, vat_prefix
 
 __plugins__ = ("check_vat",)

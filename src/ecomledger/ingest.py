@@ -11,11 +11,9 @@ Any bad input stops the run before the first write, so the books stay byte-ident
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +26,7 @@ from ecomledger.booking import SaleContext
 from ecomledger.config import Config, Shop
 from ecomledger.errors import ConflictError, InputError, UserError
 from ecomledger.importers._orders import OrderImporter, PayoutContext
+from ecomledger.memory import paused_gc
 from ecomledger.numbering import Series, assign_numbers
 from ecomledger.reconcile import match_bank_lines
 from ecomledger.rules import RULES_NAME, apply_rules, load_rules
@@ -219,7 +218,7 @@ def import_files(
     """Import ``files`` into the books; see the module docstring for the steps."""
     importers = all_importers(config)
     result = ImportResult(files=list(files))
-    with ledger.books_lock(books), _no_gc():
+    with ledger.books_lock(books), paused_gc(freeze_survivors=True):
         index = ledger.scan(books)
         booked: list[tuple[beangulp.Importer, Path, list[data.Directive]]] = []
         for path in files:
@@ -258,26 +257,6 @@ def import_files(
             for importer, path, _ in booked:
                 _archive(books, importer, path)
     return result
-
-
-@contextlib.contextmanager
-def _no_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building many small objects.
-
-    An import allocates millions of short-lived objects and no reference cycles of note;
-    with the collector on, its full passes over a growing heap cost more than the import
-    itself on 100,000 orders.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            # Move what survived out of the collector's sight first: re-enabling would
-            # otherwise start with a full pass over millions of objects.
-            gc.freeze()
-            gc.enable()
 
 
 _HEADER = ";; Written by ecomledger import: append-only; edit by hand with care.\n"

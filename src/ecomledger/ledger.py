@@ -330,6 +330,9 @@ def _meta_lines(meta: data.Meta | None, indent: str) -> list[str]:
     for key, value in meta.items():
         if key in _HIDDEN or key[0] == "_":
             continue
+        if type(value) is str and '"' not in value and "\\" not in value:
+            lines.append(f'{indent}{key}: "{value}"')  # most values: plain strings
+            continue
         text = _value(value)
         if text is not None:
             lines.append(f"{indent}{key}: {text}")

@@ -119,15 +119,15 @@ def _match_one(txn: data.Transaction, waiting: _Waiting) -> data.Transaction:
     if amount == 0:
         return txn
     # A payout can be negative (a week of refunds): the processor then debits the bank.
-    pool = waiting.payouts.get((amount, currency), [])
-    found = _candidates(txn, pool)
-    if found:
+    pool = waiting.payouts.get((amount, currency))
+    found = _candidates(txn, pool) if pool else []
+    if pool and found:
         pool.remove(found[0])
         return _settle(txn, TRANSFERS, payout_id=found[0].payout_id)
-    if amount < 0:
+    dues = waiting.receivables.get((amount, currency))
+    if amount < 0 or not dues:
         return txn
     text = f"{txn.payee or ''} {txn.narration or ''}"
-    dues = waiting.receivables.get((amount, currency), [])
     for due in dues:  # in invoice order
         number = due.order_number.lstrip("#")
         quoted = number and re.search(rf"(?<!\d){re.escape(number)}(?!\d)", text)

@@ -81,18 +81,21 @@ class Rule(BaseModel):
     def matches(self, txn: data.Transaction, bank: data.Posting) -> bool:
         """Whether this rule applies to a bank line (its bank posting is ``bank``)."""
         number = bank.units.number if bank.units and bank.units.number is not None else ZERO
-        if self.bank and bank.account != self.bank:
+        return self.applies(bank.account, number, f"{txn.payee or ''} {txn.narration or ''}")
+
+    def applies(self, account: str, number: Decimal, text: str) -> bool:
+        """:meth:`matches` on what a line's rules all look at, worked out once per line:
+        its bank account, signed amount and label (payee and narration)."""
+        if self.bank and account != self.bank:
             return False
         if self.direction == "debit" and number >= 0:
             return False
         if self.direction == "credit" and number <= 0:
             return False
-        size = abs(number)
-        if self.amount_min is not None and size < self.amount_min:
+        if self.amount_min is not None and abs(number) < self.amount_min:
             return False
-        if self.amount_max is not None and size > self.amount_max:
+        if self.amount_max is not None and abs(number) > self.amount_max:
             return False
-        text = f"{txn.payee or ''} {txn.narration or ''}"
         return _compiled(self.match).search(text) is not None
 
 
@@ -154,10 +157,11 @@ def categorise(
     bank = bank_posting(txn)
     if bank is None or bank.units is None or bank.units.number is None:
         return txn
-    rule = next((r for r in rules if r.matches(txn, bank)), None)
+    amount = bank.units.number
+    text = f"{txn.payee or ''} {txn.narration or ''}"
+    rule = next((r for r in rules if r.applies(bank.account, amount, text)), None)
     if rule is None:
         return txn
-    amount = bank.units.number
     currency = str(bank.units.currency)
     postings = [bank, *_counter_postings(rule, -amount, currency, home_country)]
     meta = {**txn.meta, "rule": rule.match}
@@ -189,6 +193,8 @@ def apply_rules(
     entries: Iterable[data.Directive], rules: Sequence[Rule], home: str = "FR"
 ) -> list[data.Directive]:
     """Categorise every bank line in suspense among ``entries``."""
+    if not rules:
+        return list(entries)
     return [categorise(e, rules, home) if isinstance(e, data.Transaction) else e for e in entries]
 
 
