@@ -177,25 +177,25 @@ class Importer(BankImporter):
         statement: Statement,
     ) -> BankLine:
         cells = {name: fields[index].strip() for name, index in read.items()}
-
-        def get(name: str) -> str:
-            return cells.get(name, "")
-
-        moment = date_field(get(layout.date), filepath, lineno, layout.date, layout.date_formats)
-        amount = amount_field(get(layout.amount), filepath, lineno, layout.amount, mark)
-        currency, extra = self.currency_of(
-            get(layout.currency), filepath, lineno, statement.findings
+        get = cells.get
+        moment = date_field(
+            get(layout.date, ""), filepath, lineno, layout.date, layout.date_formats
         )
-        bank_ref = next((get(name) for name in layout.refs if get(name)), "")
-        narration = "; ".join(v for v in (get(layout.reference), get(layout.note)) if v)
-        extra.update({"payment_method": get(layout.method), "counterparty_iban": get(layout.iban)})
+        amount = amount_field(get(layout.amount, ""), filepath, lineno, layout.amount, mark)
+        currency, extra = self.currency_of(
+            get(layout.currency, ""), filepath, lineno, statement.findings
+        )
+        bank_ref = next((cells[name] for name in layout.refs if cells.get(name)), "")
+        narration = "; ".join(v for v in (get(layout.reference, ""), get(layout.note, "")) if v)
+        extra["payment_method"] = get(layout.method, "")
+        extra["counterparty_iban"] = get(layout.iban, "")
         return self.line(
             filepath,
             lineno,
             date=self.to_local_date(moment),
             amount=amount,
             currency=currency,
-            payee=get(layout.payee),
+            payee=get(layout.payee, ""),
             narration=narration,
             bank_ref=bank_ref,
             extra=extra,
