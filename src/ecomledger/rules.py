@@ -158,8 +158,7 @@ def categorise(
     if bank is None or bank.units is None or bank.units.number is None:
         return txn
     amount = bank.units.number
-    text = f"{txn.payee or ''} {txn.narration or ''}"
-    rule = next((r for r in rules if r.applies(bank.account, amount, text)), None)
+    rule = _first_rule(rules, bank.account, amount, f"{txn.payee or ''} {txn.narration or ''}")
     if rule is None:
         return txn
     currency = str(bank.units.currency)
@@ -172,6 +171,13 @@ def categorise(
         tags=frozenset(txn.tags or ()) | frozenset(rule.tags),
         postings=postings,
     )
+
+
+def _first_rule(rules: Sequence[Rule], account: str, amount: Decimal, text: str) -> Rule | None:
+    for rule in rules:
+        if rule.applies(account, amount, text):
+            return rule
+    return None
 
 
 def _counter_postings(rule: Rule, total: Decimal, currency: str, home: str) -> list[data.Posting]:
