@@ -98,3 +98,39 @@ def test_a_b2b_sale_with_an_invalid_vat_number_is_refused(demo: Path, tmp_path: 
     edit(books / SHOP, 'customer_vat: "BE0477472701"', 'customer_vat: "BE0477472700"')
     messages = errors_of(books)
     assert any("BE0477472700" in m for m in messages), messages
+
+
+def test_the_books_importers_serve_beangulp_and_fava(demo: Path, tmp_path: Path) -> None:
+    """The very importers ``ecomledger import`` uses work from beangulp's own command line
+    (``python import.py``) and from Fava's import page, on a statement new to the books."""
+    import shutil
+    import subprocess
+    import sys
+
+    from fava.core import FavaLedger
+
+    books = copy_of(demo, tmp_path)
+    (statement,) = sorted((books / "documents" / "qonto").rglob("qonto-2026-03.csv"))
+    waiting = books / "inbox" / statement.name
+    shutil.copy(statement, waiting)
+
+    def beangulp(*args: str) -> str:
+        run = subprocess.run(
+            [sys.executable, "import.py", *args], cwd=books, capture_output=True, text=True
+        )
+        assert run.returncode == 0, run.stderr
+        return run.stdout
+
+    assert f"{waiting} ... OK" in beangulp("identify", "inbox")
+    extracted = beangulp("extract", "inbox")
+    assert 'source: "qonto:main"' in extracted and "Assets:Bank:Qonto" in extracted
+
+    fava = FavaLedger(str(books / "main.beancount"))
+    offered = {
+        str(info.name): [i.importer_name for i in info.importers]
+        for info in fava.ingest.import_data()
+    }
+    assert offered[str(waiting)] == ["qonto:main"]
+    entries = fava.ingest.extract(str(waiting), "qonto:main")
+    text = extracted.split(f"**** {waiting}")[1]
+    assert len(entries) == text.count("\n20") > 0  # the same entries, one per dated line
