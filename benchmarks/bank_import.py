@@ -16,16 +16,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import random
-import resource
-import shutil
-import subprocess
-import sys
 import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+
+from fresh_imports import best_of
 
 from ecomledger.importers import camt053, qonto
 from ecomledger.importers._bank import BankImporter
@@ -105,63 +103,7 @@ def measure(label: str, count: int, run: Callable[[], object]) -> None:
     )
 
 
-def import_twice(books: Path, csv_path: Path, count: int) -> None:
-    """The whole ``ecomledger import`` of the statement into demo books, in its own process:
-    parse, book, dedupe, match, rules, write; then the same file again (all duplicates).
-    The last line printed gives the first import's wall and CPU seconds to the parent."""
-    from ecomledger.config import load_config
-    from ecomledger.ingest import import_files
-
-    config = load_config(books / "ecomledger.toml")
-    first: tuple[float, float] | None = None
-    for label in ("qonto import (full)", "qonto re-import"):
-        start, cpu_start = time.perf_counter(), time.process_time()
-        import_files(books, config, [csv_path], archive=False)
-        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
-        first = first or (seconds, cpu)
-        print(
-            f"{label:<22} {count:>8,} lines  wall {seconds:6.2f} s {count / seconds:>8,.0f}/s"
-            f"  cpu {cpu:6.2f} s {count / cpu:>8,.0f}/s",
-            flush=True,
-        )
-    assert first is not None
-    print(f"RESULT {first[0]} {first[1]}")
-
-
-def measure_import(tmp: Path, csv_path: Path, count: int, repeat: int) -> None:
-    """Run :func:`import_twice` ``repeat`` times, each in a fresh process on fresh books, as
-    ``ecomledger import`` runs (so its peak memory is its own, not this script's), and
-    report the best first import: noise on a shared machine only ever adds time, so the
-    fastest run is the most reproducible estimate (as :mod:`timeit` advises)."""
-    runs: list[tuple[float, float]] = []
-    for n in range(repeat):
-        books = tmp / f"books-{n}"
-        shutil.copytree(Path(__file__).resolve().parents[1] / "examples" / "demo-shop", books)
-        for item in (books / "inbox").iterdir():
-            item.unlink()
-        child = [sys.executable, __file__, "--child", str(books), str(csv_path), str(count)]
-        out = subprocess.run(child, check=True, capture_output=True, text=True).stdout
-        for line in out.splitlines():
-            if line.startswith("RESULT "):
-                wall, cpu = (float(x) for x in line.split()[1:])
-                runs.append((wall, cpu))
-            else:
-                print(line)
-        shutil.rmtree(books)
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"peak memory of the importing process: {peak:,.0f} MiB (resident)")
-    print("first imports, lines/s (wall):", [round(count / wall) for wall, _ in runs])
-    wall, cpu = min(runs)
-    print(
-        f"best of {repeat}: {count / wall:,.0f} lines/s wall, {count / cpu:,.0f} lines/s cpu"
-        f"  (target: at least {TARGET:,} lines/s)"
-    )
-
-
 def main() -> None:
-    if sys.argv[1:2] == ["--child"]:
-        import_twice(Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4]))
-        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=100_000)
     parser.add_argument("--camt", action="store_true", help="also benchmark CAMT.053")
@@ -174,7 +116,7 @@ def main() -> None:
         imp = qonto.Importer("main", "Assets:Bank:Qonto")
         measure("qonto parse", args.lines, lambda: timed_parse(imp, str(csv_path)))
         measure("qonto parse+extract", args.lines, lambda: imp.extract(str(csv_path), []))
-        measure_import(Path(tmp), csv_path, args.lines, max(args.repeat, 1))
+        best_of(Path(tmp), csv_path, args.lines, "lines", args.repeat, TARGET)
         if args.camt:
             xml_path = Path(tmp) / "camt.xml"
             write_camt(xml_path, args.camt_lines)
