@@ -77,6 +77,10 @@ class OrderImporter(beangulp.Importer):
         sale: the shop and where its customers' money waits (see :class:`SaleContext`).
         payouts: the processor whose payouts the files may contain.
         invoice_pattern, credit_note_pattern: the numbering series (used by :meth:`extract`).
+
+    ``findings`` maps a file to the one-sentence notes its import left (why an order booked
+    nothing, a memo whose order is missing...): ``ecomledger import`` prints them. It lives
+    here so that every platform fills the same dictionary, most leaving it empty.
     """
 
     platform = "generic"
@@ -97,6 +101,7 @@ class OrderImporter(beangulp.Importer):
         self.invoice_pattern = invoice_pattern
         self.credit_note_pattern = credit_note_pattern
         self.skipped: dict[str, int] = {}
+        self.findings: dict[str, list[str]] = {}
 
     @property
     def name(self) -> str:

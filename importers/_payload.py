@@ -382,6 +382,30 @@ def each_order(
             ) from exc
 
 
+def searched_orders(
+    filepath: str,
+    label: str,
+    parse_order: Callable[[dict[str, Any], str, str, str], Order],
+    parse_refunds: Callable[[dict[str, Any], Order, str], Iterable[Refund]],
+    source: str,
+    home: str,
+) -> Iterator[Order | Refund]:
+    """The orders and refunds of an order search saved as JSON (Square, Wix).
+
+    Both platforms answer ``POST .../orders/search`` with pages listing the orders under
+    ``orders``, each order carrying its own refunds: nothing else of the file is needed, so
+    one function reads the pages and calls ``parse_order(raw, source, filepath, home)`` and
+    ``parse_refunds(raw, order, filepath)`` on each order (:func:`each_order`).
+    """
+    orders = orders_of_pages(load_json(filepath), filepath, "orders", label)
+    yield from each_order(
+        orders,
+        filepath,
+        lambda raw: parse_order(raw, source, filepath, home),
+        lambda raw, order: parse_refunds(raw, order, filepath),
+    )
+
+
 def refunded_total(
     order: Order, amount: Decimal, moment: Callable[[], dt.datetime], where: str
 ) -> list[Refund]:

@@ -276,7 +276,6 @@ class Importer(OrderImporter):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.findings: dict[str, list[str]] = {}
         self._booked: Mapping[str, BookedRow] = {}
 
     def identify(self, filepath: str) -> bool:

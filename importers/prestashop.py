@@ -424,10 +424,6 @@ class Importer(OrderImporter):
 
     platform = "prestashop"
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.findings: dict[str, list[str]] = {}
-
     def identify(self, filepath: str) -> bool:
         """Recognise PrestaShop JSON by its envelope or its ``total_paid_tax_incl``."""
         return identify_payload(filepath, self.platform, _is_prestashop)

@@ -418,10 +418,6 @@ class Importer(OrderImporter):
 
     platform = "shopify"
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.findings: dict[str, list[str]] = {}
-
     def identify(self, filepath: str) -> bool:
         """Recognise Shopify JSON by its envelope or its top-level shape."""
         return identify_payload(filepath, self.platform, _is_shopify)

@@ -31,8 +31,7 @@ from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from ecomledger.booking import SaleContext
-from ecomledger.importers._orders import OrderImporter, PayoutContext, Records
+from ecomledger.importers._orders import OrderImporter, Records
 from ecomledger.importers._processor import Row, map_columns, rows_of
 from ecomledger.importers._text import detect_separator, first_line, iter_csv, read_head, read_text
 from ecomledger.model import Customer, Order, OrderLine, OrderStatus, ShippingLine
@@ -62,16 +61,6 @@ class Importer(OrderImporter):
     """Shopify orders exported as CSV from the admin."""
 
     platform = "shopify_csv"
-
-    def __init__(
-        self,
-        sale: SaleContext,
-        payouts: PayoutContext | None = None,
-        invoice_pattern: str = "F-{year}-{seq:06d}",
-        credit_note_pattern: str = "AV-{year}-{seq:06d}",
-    ) -> None:
-        super().__init__(sale, payouts, invoice_pattern, credit_note_pattern)
-        self.findings: dict[str, list[str]] = {}
 
     @property
     def source(self) -> str:

@@ -26,14 +26,12 @@ from ecomledger.importers._orders import OrderImporter, Records
 from ecomledger.importers._payload import (
     buyer,
     dec,
-    each_order,
     first_item_has,
     identify_payload,
     implied_shipping,
-    load_json,
     order_line,
     order_tax_country,
-    orders_of_pages,
+    searched_orders,
 )
 from ecomledger.model import (
     Customer,
@@ -206,12 +204,8 @@ class Importer(OrderImporter):
 
     def records(self, filepath: str) -> Iterator[Records]:
         """Yield each order (last copy by id) and its refunds."""
-        orders = orders_of_pages(load_json(filepath), filepath, "orders", "Square")
-        yield from each_order(
-            orders,
-            filepath,
-            lambda raw: parse_order(raw, self.source, filepath, self.sale.home_country),
-            lambda raw, order: parse_refunds(raw, order, filepath),
+        return searched_orders(
+            filepath, "Square", parse_order, parse_refunds, self.source, self.sale.home_country
         )
 
 

@@ -104,10 +104,6 @@ class Importer(OrderImporter):
 
     platform = "stripe"
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.findings: dict[str, list[str]] = {}
-
     def identify(self, filepath: str) -> bool:
         """Recognise Stripe JSON by its envelope or its list of payouts/transactions."""
         return identify_payload(filepath, self.platform, _is_stripe)

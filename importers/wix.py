@@ -21,16 +21,14 @@ from ecomledger.importers._orders import OrderImporter, Records
 from ecomledger.importers._payload import (
     buyer,
     dec,
-    each_order,
     first_item_has,
     full_name,
     identify_payload,
     implied_shipping,
-    load_json,
     order_line,
     order_tax_country,
-    orders_of_pages,
     refunded_total,
+    searched_orders,
     utc,
 )
 from ecomledger.model import Customer, Order, OrderLine, OrderStatus, Refund
@@ -147,12 +145,8 @@ class Importer(OrderImporter):
 
     def records(self, filepath: str) -> Iterator[Records]:
         """Yield each order (last copy by id) and its refund."""
-        orders = orders_of_pages(load_json(filepath), filepath, "orders", "Wix")
-        yield from each_order(
-            orders,
-            filepath,
-            lambda raw: parse_order(raw, self.source, filepath, self.sale.home_country),
-            lambda raw, order: parse_refunds(raw, order, filepath),
+        return searched_orders(
+            filepath, "Wix", parse_order, parse_refunds, self.source, self.sale.home_country
         )
 
 

@@ -342,10 +342,6 @@ class Importer(OrderImporter):
 
     platform = "woocommerce"
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.findings: dict[str, list[str]] = {}
-
     def identify(self, filepath: str) -> bool:
         """Recognise WooCommerce JSON by its envelope or its shape."""
         return identify_payload(filepath, self.platform, _is_woocommerce)

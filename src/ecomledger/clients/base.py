@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Protocol
 
-from ecomledger.http import Http, Response
+from ecomledger.http import Http, Response, paginate_cursor
 
 __all__ = [
     "Client",
@@ -220,6 +220,45 @@ def resume_from(
     if cursors and cursors.get(kind):
         return parse(cursors[kind])
     return None
+
+
+def _listed_orders(body: Any) -> list[dict[str, Any]]:
+    return list(body.get("orders") or []) if isinstance(body, dict) else []
+
+
+def search_orders(
+    http: Http,
+    url: str,
+    *,
+    request: Callable[[str | None], tuple[None, dict[str, Any]]],
+    next_cursor: Callable[[Response], str | None],
+    headers: Mapping[str, str],
+    updated: str,
+) -> Document:
+    """Every page of a ``POST .../orders/search`` paged by a cursor (Square, Wix).
+
+    Both platforms list the orders under ``orders`` and date each by an ISO timestamp
+    field (``updated``); the latest one seen is the document's cursor, so the next fetch
+    resumes from it. Only the query bodies (``request``) and where the next cursor lies
+    (``next_cursor``) differ, and stay with each client.
+    """
+
+    def cursor_of(order: dict[str, Any]) -> datetime | None:
+        return parse_iso(order[updated]) if order.get(updated) else None
+
+    log = PageLog(_listed_orders, cursor_of=cursor_of)
+    log.consume(
+        paginate_cursor(
+            http,
+            url,
+            method="POST",
+            request=request,
+            next_cursor=next_cursor,
+            headers=headers,
+            accept=log.accept,
+        )
+    )
+    return log.resumable("orders")
 
 
 _LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})

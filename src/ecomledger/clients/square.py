@@ -15,21 +15,16 @@ from typing import Any, ClassVar
 from ecomledger.clients.base import (
     Credentials,
     FetchResult,
-    PageLog,
     check_base_url,
-    parse_iso,
     require,
     resume_from,
+    search_orders,
     time_window,
 )
-from ecomledger.http import Http, Response, paginate_cursor
+from ecomledger.http import Http, Response
 
 SQUARE_VERSION = "2025-01-23"
 DEFAULT_URL = "https://connect.squareup.com"
-
-
-def _orders(body: Any) -> list[dict[str, Any]]:
-    return list(body.get("orders") or []) if isinstance(body, dict) else []
 
 
 class SquareClient:
@@ -98,18 +93,12 @@ class SquareClient:
             value = (resp.data or {}).get("cursor")
             return str(value) if value else None
 
-        log = PageLog(
-            _orders, cursor_of=lambda o: parse_iso(o["updated_at"]) if o.get("updated_at") else None
+        orders = search_orders(
+            self.http,
+            f"{self.base}/v2/orders/search",
+            request=request,
+            next_cursor=next_cursor,
+            headers=self.headers,
+            updated="updated_at",
         )
-        log.consume(
-            paginate_cursor(
-                self.http,
-                f"{self.base}/v2/orders/search",
-                method="POST",
-                request=request,
-                next_cursor=next_cursor,
-                headers=self.headers,
-                accept=log.accept,
-            )
-        )
-        return FetchResult(self.platform, [log.resumable("orders")])
+        return FetchResult(self.platform, [orders])

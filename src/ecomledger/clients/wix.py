@@ -14,20 +14,15 @@ from typing import Any, ClassVar
 from ecomledger.clients.base import (
     Credentials,
     FetchResult,
-    PageLog,
     check_base_url,
-    parse_iso,
     require,
     resume_from,
+    search_orders,
     time_window,
 )
-from ecomledger.http import FetchError, Http, Response, paginate_cursor
+from ecomledger.http import FetchError, Http, Response
 
 DEFAULT_URL = "https://www.wixapis.com"
-
-
-def _orders(body: Any) -> list[dict[str, Any]]:
-    return list(body.get("orders") or []) if isinstance(body, dict) else []
 
 
 class WixClient:
@@ -95,19 +90,12 @@ class WixClient:
             value = (meta.get("cursors") or {}).get("next")
             return str(value) if value and meta.get("hasNext", True) else None
 
-        log = PageLog(
-            _orders,
-            cursor_of=lambda o: parse_iso(o["updatedDate"]) if o.get("updatedDate") else None,
+        orders = search_orders(
+            self.http,
+            f"{self.base}/ecom/v1/orders/search",
+            request=request,
+            next_cursor=next_cursor,
+            headers=self.headers,
+            updated="updatedDate",
         )
-        log.consume(
-            paginate_cursor(
-                self.http,
-                f"{self.base}/ecom/v1/orders/search",
-                method="POST",
-                request=request,
-                next_cursor=next_cursor,
-                headers=self.headers,
-                accept=log.accept,
-            )
-        )
-        return FetchResult(self.platform, [log.resumable("orders")])
+        return FetchResult(self.platform, [orders])
