@@ -74,8 +74,10 @@ company's.
 from __future__ import annotations
 
 import abc
+import csv
 import datetime as dt
 import hashlib
+import io
 import logging
 import re
 import unicodedata
@@ -95,7 +97,13 @@ from ecomledger.booking import ROUNDING, SUSPENSE, TRANSFERS
 from ecomledger.errors import ConfigError, InputError
 from ecomledger.importers._bank import amount_field
 from ecomledger.importers._currency import read_currency
-from ecomledger.importers._text import CsvRow, detect_decimal_mark
+from ecomledger.importers._text import (
+    CsvRow,
+    detect_decimal_mark,
+    detect_separator,
+    first_line,
+    read_head,
+)
 from ecomledger.money import CENT, ZERO, quantum
 from ecomledger.vat_rates import is_eu, normalise_country, standard_rate
 
@@ -457,6 +465,18 @@ def normalise_header(name: str) -> str:
     """Fold a column name for matching: case, accents kept, spaces and NBSP collapsed."""
     text = unicodedata.normalize("NFC", name.replace("\ufeff", "")).replace("\xa0", " ")
     return " ".join(text.split()).casefold()
+
+
+def header_columns(filepath: str, aliases: Mapping[str, Iterable[str]]) -> dict[str, int]:
+    """The canonical columns a CSV file's header row names (see :func:`map_columns`).
+
+    Reads only the start of the file, for sniffing; a file with no header names none.
+    """
+    header = first_line(read_head(filepath))
+    if not header:
+        return {}
+    fields = next(csv.reader(io.StringIO(header), delimiter=detect_separator(header)), [])
+    return map_columns(fields, aliases)
 
 
 def map_columns(header: Sequence[str], aliases: Mapping[str, Iterable[str]]) -> dict[str, int]:

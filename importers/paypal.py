@@ -37,9 +37,7 @@ a cost (positive when charged, negative when a refund gives it back).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import os
 import re
 from collections.abc import Sequence
@@ -52,11 +50,11 @@ from ecomledger.importers._processor import (
     ProcessorImporter,
     Row,
     Statement,
-    map_columns,
+    header_columns,
     rows_of,
     zone_of,
 )
-from ecomledger.importers._text import detect_separator, first_line, iter_csv, read_head, read_text
+from ecomledger.importers._text import detect_separator, first_line, iter_csv, read_text
 from ecomledger.money import ZERO
 
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -151,11 +149,8 @@ class Importer(ProcessorImporter):
     @classmethod
     def sniff(cls, filepath: str) -> bool:
         """A CSV whose header names PayPal's date, time zone, money and id columns."""
-        header = first_line(read_head(filepath))
-        if not header:
-            return False
-        fields = next(csv.reader(io.StringIO(header), delimiter=detect_separator(header)), [])
-        return all(name in map_columns(fields, ALIASES) for name in REQUIRED)
+        columns = header_columns(filepath, ALIASES)
+        return all(name in columns for name in REQUIRED)
 
     def parse(self, filepath: str) -> Statement:
         """Read the file into movements (conversion pairs joined)."""

@@ -30,9 +30,7 @@ Currency codes are lower-case (``eur``) and upper-cased; the anonymised samples'
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from typing import ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -43,11 +41,11 @@ from ecomledger.importers._processor import (
     ProcessorImporter,
     Row,
     Statement,
-    map_columns,
+    header_columns,
     parse_timestamp,
     rows_of,
 )
-from ecomledger.importers._text import detect_separator, first_line, iter_csv, read_head, read_text
+from ecomledger.importers._text import detect_separator, first_line, iter_csv, read_text
 from ecomledger.money import ZERO
 
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -136,11 +134,7 @@ class Importer(ProcessorImporter):
     @classmethod
     def sniff(cls, filepath: str) -> bool:
         """A CSV whose header names Stripe's balance-transaction columns."""
-        header = first_line(read_head(filepath))
-        if not header:
-            return False
-        fields = next(csv.reader(io.StringIO(header), delimiter=detect_separator(header)), [])
-        columns = map_columns(fields, ALIASES)
+        columns = header_columns(filepath, ALIASES)
         has_time = "created" in columns or "created_utc" in columns
         return has_time and all(name in columns for name in REQUIRED)
 

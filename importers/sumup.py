@@ -24,9 +24,7 @@ SumUp owes), followed later by a payout row (``Virement``) repeating those figur
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import os
 from collections.abc import Sequence
 from typing import ClassVar
@@ -37,11 +35,11 @@ from ecomledger.importers._processor import (
     ProcessorImporter,
     Row,
     Statement,
-    map_columns,
+    header_columns,
     parse_timestamp,
     rows_of,
 )
-from ecomledger.importers._text import detect_separator, first_line, iter_csv, read_head, read_text
+from ecomledger.importers._text import detect_separator, first_line, iter_csv, read_text
 from ecomledger.money import ZERO
 
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -86,11 +84,8 @@ class Importer(ProcessorImporter):
     @classmethod
     def sniff(cls, filepath: str) -> bool:
         """A CSV whose header names SumUp's transaction, fee, payout and payout-id columns."""
-        header = first_line(read_head(filepath))
-        if not header:
-            return False
-        fields = next(csv.reader(io.StringIO(header), delimiter=detect_separator(header)), [])
-        return all(name in map_columns(fields, ALIASES) for name in REQUIRED)
+        columns = header_columns(filepath, ALIASES)
+        return all(name in columns for name in REQUIRED)
 
     def parse(self, filepath: str) -> Statement:
         """Read the file: sales and refunds row by row, payouts grouped by payout id."""

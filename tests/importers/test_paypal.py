@@ -13,6 +13,7 @@ from beancount.core import data, interpolate
 
 from ecomledger.errors import InputError
 from ecomledger.importers import paypal, processors
+from ecomledger.importers._processor import map_columns
 from ecomledger.money import parse_amount
 
 from .conftest import assert_loads, txns
@@ -74,7 +75,7 @@ def file_columns(path: Path, mark: str) -> list[dict[str, object]]:
 
 
 def _names(header: list[str], fields: tuple[str, ...]) -> list[str]:
-    columns = {name: header[i] for name, i in paypal.map_columns(header, paypal.ALIASES).items()}
+    columns = {name: header[i] for name, i in map_columns(header, paypal.ALIASES).items()}
     return [columns[f] for f in fields]
 
 
