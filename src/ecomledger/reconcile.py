@@ -23,7 +23,7 @@ from ecomledger.booking import TRANSFERS
 from ecomledger.ledger import CUSTOMERS, LedgerIndex, PayoutRef, Receivable
 from ecomledger.money import ZERO
 from ecomledger.periods import Period
-from ecomledger.rules import bank_posting, is_bank_line
+from ecomledger.rules import bank_posting, is_bank_line, label
 
 #: A payout reaches the bank between 2 days before and 10 days after its stated date.
 WINDOW_BEFORE = dt.timedelta(days=2)
@@ -63,7 +63,7 @@ class _Waiting:
 def _candidates(txn: data.Transaction, payouts: Iterable[PayoutRef]) -> list[PayoutRef]:
     """The payouts of the line's amount within the date window, best first: one the label
     names, else the closest in date."""
-    text = f"{txn.payee or ''} {txn.narration or ''}"
+    text = label(txn)
     fitting = [p for p in payouts if p.date - WINDOW_BEFORE <= txn.date <= p.date + WINDOW_AFTER]
     named = [p for p in fitting if re.search(rf"\b{re.escape(p.payout_id)}\b", text)]
     return named or sorted(fitting, key=lambda p: (abs((txn.date - p.date).days), p.payout_id))
@@ -119,15 +119,15 @@ def _match_one(txn: data.Transaction, waiting: _Waiting) -> data.Transaction:
     if amount == 0:
         return txn
     # A payout can be negative (a week of refunds): the processor then debits the bank.
-    pool = waiting.payouts.get((amount, currency))
+    pool = waiting.payouts.get((amount, currency), [])
     found = _candidates(txn, pool) if pool else []
-    if pool and found:
+    if found:
         pool.remove(found[0])
         return _settle(txn, TRANSFERS, payout_id=found[0].payout_id)
     dues = waiting.receivables.get((amount, currency))
     if amount < 0 or not dues:
         return txn
-    text = f"{txn.payee or ''} {txn.narration or ''}"
+    text = label(txn)
     for due in dues:  # in invoice order
         number = due.order_number.lstrip("#")
         quoted = number and re.search(rf"(?<!\d){re.escape(number)}(?!\d)", text)

@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from ecomledger.booking import SUSPENSE, vat_account
 from ecomledger.errors import ConfigError
-from ecomledger.money import ZERO, percent, round_money
+from ecomledger.money import percent, round_money
 
 RULES_NAME = "rules.toml"
 DEDUCTIBLE_VAT = "Assets:VAT:Deductible"
@@ -78,14 +78,9 @@ class Rule(BaseModel):
             raise ValueError(f"{value!r} is not an account name like 'Expenses:Software'")
         return value
 
-    def matches(self, txn: data.Transaction, bank: data.Posting) -> bool:
-        """Whether this rule applies to a bank line (its bank posting is ``bank``)."""
-        number = bank.units.number if bank.units and bank.units.number is not None else ZERO
-        return self.applies(bank.account, number, f"{txn.payee or ''} {txn.narration or ''}")
-
     def applies(self, account: str, number: Decimal, text: str) -> bool:
-        """:meth:`matches` on what a line's rules all look at, worked out once per line:
-        its bank account, signed amount and label (payee and narration)."""
+        """Whether this rule applies to a bank line, given what every rule looks at, worked
+        out once per line: its bank account, signed amount and :func:`label`."""
         if self.bank and account != self.bank:
             return False
         if self.direction == "debit" and number >= 0:
@@ -143,6 +138,11 @@ def is_bank_line(txn: data.Transaction) -> bool:
     return ":tx:" in source_id or ":row:" in source_id
 
 
+def label(txn: data.Transaction) -> str:
+    """What rules and payout matching read of a bank line: its payee and narration."""
+    return f"{txn.payee or ''} {txn.narration or ''}"
+
+
 def bank_posting(txn: data.Transaction) -> data.Posting | None:
     """The bank-side posting of a bank line still in suspense, if ``txn`` is one."""
     if len(txn.postings) != 2 or txn.postings[1].account != SUSPENSE:
@@ -158,7 +158,7 @@ def categorise(
     if bank is None or bank.units is None or bank.units.number is None:
         return txn
     amount = bank.units.number
-    rule = _first_rule(rules, bank.account, amount, f"{txn.payee or ''} {txn.narration or ''}")
+    rule = _first_rule(rules, bank.account, amount, label(txn))
     if rule is None:
         return txn
     currency = str(bank.units.currency)
