@@ -82,7 +82,7 @@ def take_json(filepath: str) -> Any:
     The identify cache lets the document go, so the caller may take its lists apart and
     drop each object once used (see :func:`consume`): on a payload of 100,000 orders the
     memory of the orders already booked is reused for the next entries instead of new
-    pages being asked of the system, which costs the import a fifth of its time.
+    pages being asked of the system (about 2 s of system time less, of some 20 s).
     """
     document = load_json(filepath)
     _CACHE.pop(filepath, None)

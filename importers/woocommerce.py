@@ -39,7 +39,7 @@ from typing import Any
 
 from ecomledger.booking import bookable
 from ecomledger.errors import InputError
-from ecomledger.importers._orders import OrderImporter, Records
+from ecomledger.importers._orders import MANUAL_REFUND, OrderImporter, Records
 from ecomledger.importers._payload import (
     buyer,
     dec,
@@ -286,7 +286,7 @@ def parse_refund(refund: dict[str, Any], raw: dict[str, Any], order: Order, wher
         shipping_tax=ship_tax,
         shipping_vat_rate=ship_rate,
         total=required_money(refund, "amount", where, what),
-        gateway=order.gateway if refund.get("refunded_payment", True) else "manual",
+        gateway=order.gateway if refund.get("refunded_payment", True) else MANUAL_REFUND,
     )
 
 
