@@ -1,0 +1,1 @@
+"""Exports for the tax administration and other accounting software (FEC, journals)."""

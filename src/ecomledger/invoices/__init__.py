@@ -1,0 +1,1 @@
+"""Invoices and credit notes read from the books, rendered to PDF and Factur-X."""

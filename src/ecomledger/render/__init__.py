@@ -1,0 +1,1 @@
+"""Renderers: a ReportView into a terminal table, CSV, JSON, xlsx or HTML."""
