@@ -51,6 +51,9 @@ def best_of(work: Path, path: Path, count: int, unit: str, repeat: int, target: 
         shutil.copytree(DEMO_BOOKS, books)
         for item in (books / "inbox").iterdir():
             item.unlink()
+        purchases = work / "purchases.beancount"
+        if purchases.exists():  # the stock the generated orders sell (import_orders.py)
+            shutil.copy(purchases, books / "ledger" / "2026" / "purchases.beancount")
         child = [sys.executable, __file__, str(books), str(path), str(count), unit]
         out = subprocess.run(child, check=True, capture_output=True, text=True).stdout
         for line in out.splitlines():

@@ -343,6 +343,16 @@ def check_credit_notes(
         invoice_entry = collector.invoices.get(invoice)
         if invoice_entry is None:
             continue
+        if entry.date < invoice_entry.date:
+            where = (
+                f"{invoice_entry.meta.get('filename', '?')}:{invoice_entry.meta.get('lineno', 0)}"
+            )
+            message = (
+                f"Credit note {number} is dated {entry.date}, before invoice {invoice} it "
+                f"credits ({invoice_entry.date}, {where}); a refund cannot precede its order: "
+                "date the credit note on or after the invoice"
+            )
+            yield CreditNoteError(entry.meta, message, entry)
         invoiced, currency = ttc_amount(invoice_entry)
         amount, _ = ttc_amount(entry)
         credited[invoice] += amount

@@ -182,3 +182,20 @@ def test_parse_number_requires_exact_padding():
     series = compile_series("invoice", "F-{year}-{seq:06d}")
     assert parse_number(series, "F-2026-000042") == (2026, 42)
     assert parse_number(series, "F-2026-42") is None
+
+
+def test_a_credit_note_dated_before_its_invoice_names_both(ledger):
+    body = sale("2026-03-10", "F-2026-000001") + credit(
+        "2026-03-02", "AV-2026-000001", "F-2026-000001", "50.00"
+    )
+    messages = run(ledger, body)
+    assert len(messages) == 1
+    assert "AV-2026-000001 is dated 2026-03-02, before invoice F-2026-000001" in messages[0]
+    assert "(2026-03-10, " in messages[0]
+
+
+def test_a_credit_note_on_its_invoice_day_is_fine(ledger):
+    body = sale("2026-03-10", "F-2026-000001") + credit(
+        "2026-03-10", "AV-2026-000001", "F-2026-000001", "50.00"
+    )
+    assert run(ledger, body) == []
