@@ -1,0 +1,192 @@
+"""Cash position, cash-flow statement and forecast on the demo books, through the real loader."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from beancount import loader
+from beancount.core import data
+
+from ecomledger.books import load_books
+from ecomledger.config import load_config
+from ecomledger.demo import run_demo
+from ecomledger.forecast_plan import load_plan
+from ecomledger.periods import parse_period
+from ecomledger.reports import cash, forecast
+from ecomledger.treasury import pool_kind
+
+#: A second bank account paying hosting every month: a recurring charge to find.
+SAVINGS = """
+2025-11-01 open Assets:Bank:Savings EUR
+  pcg: "5122"
+  label: "Banque Savings"
+
+2025-11-02 * "Demo Boutique SAS" "Transfer to savings"
+  Assets:Bank:Savings  500.00 EUR
+  Equity:Capital  -500.00 EUR
+"""
+
+
+def hosting(day: str) -> str:
+    return f"""
+{day} * "OVH SAS" "Hebergement"
+  Assets:Bank:Savings  -11.99 EUR
+  Expenses:Software  9.99 EUR
+  Assets:VAT:Deductible  2.00 EUR
+"""
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    books = tmp_path_factory.mktemp("treasury") / "books"
+    assert run_demo(books).errors == []
+    return books
+
+
+def with_entries(demo: Path, tmp_path: Path, text: str, plan: str = "") -> Path:
+    books = tmp_path / "books"
+    shutil.copytree(demo, books, ignore=shutil.ignore_patterns("*.picklecache"))
+    manual = books / "ledger" / "2026" / "manual.beancount"
+    manual.write_text(manual.read_text(encoding="utf-8") + text, encoding="utf-8")
+    if plan:
+        (books / "forecast.toml").write_text(plan, encoding="utf-8")
+    return books
+
+
+def loaded(books: Path):
+    return load_books(books, load_config(books / "ecomledger.toml"))
+
+
+def balances_by_kind(books: Path, day: dt.date) -> dict[str, Decimal]:
+    """Sum the cash accounts' postings up to ``day`` straight from Beancount's entries."""
+    entries, errors, _ = loader.load_file(str(books / "main.beancount"))
+    assert errors == []
+    out = {"bank": Decimal(0), "processor": Decimal(0), "transit": Decimal(0)}
+    prefixes = {
+        "Assets:Bank:": "bank",
+        "Assets:Clearing:": "processor",
+        "Assets:Transfers": "transit",
+    }
+    for entry in entries:
+        if isinstance(entry, data.Transaction) and entry.date <= day:
+            for posting in entry.postings:
+                for prefix, kind in prefixes.items():
+                    if posting.account.startswith(prefix):
+                        out[kind] += posting.units.number
+    return out
+
+
+def test_the_cash_position_is_the_sum_of_bank_clearing_and_transit(demo: Path) -> None:
+    books = loaded(demo)
+    report = cash.compute(books, parse_period("2026-03"))
+    for position in (report.positions[4], report.closing):
+        expected = balances_by_kind(demo, position.date)
+        assert position.bank == expected["bank"]
+        assert position.processor == expected["processor"]
+        assert position.transit == expected["transit"]
+        assert position.total == sum(expected.values())
+    assert report.closing.bank == Decimal("11360.26")
+    assert {pool_kind(books, a) for a in report.accounts} == {"bank", "processor", "transit"}
+
+
+def test_the_statement_reconciles_opening_to_closing(demo: Path) -> None:
+    report = cash.compute(loaded(demo), parse_period("2026-03"))
+    lines = {line.category: line.net for line in report.statement}
+    net = sum(lines.values(), Decimal(0))
+    assert report.opening.total + net + report.exchange_difference == report.closing.total
+    assert report.exchange_difference == 0
+    assert lines["financing"] == Decimal("5000.00")  # the capital contribution
+    assert lines["refunds"] == Decimal("-15.00")  # AV-2026-000001
+    assert lines["suppliers"] == Decimal("-60.59")  # OVH 11.99 + La Poste 48.60
+    assert "payouts" not in lines  # a payout only moves cash inside the pool
+
+
+def test_recurring_charges_are_found_and_projected(demo: Path, tmp_path: Path) -> None:
+    text = SAVINGS + "".join(hosting(d) for d in ("2025-12-09", "2026-01-09", "2026-02-09"))
+    books = with_entries(demo, tmp_path, text)
+    result = forecast.compute(loaded(books), load_plan(books, "EUR"), weeks=13)
+    ovh = [r for r in result.recurring if r.payee == "OVH SAS"]
+    assert len(ovh) == 1, result.recurring
+    # the demo's own March line (Qonto) is the fourth occurrence
+    assert ovh[0].occurrences == 4 and ovh[0].interval_days == 30
+    assert ovh[0].amount == Decimal("-11.99")
+    assert ovh[0].next_dates == [dt.date(2026, 4, 9), dt.date(2026, 5, 9), dt.date(2026, 6, 9)]
+
+
+def test_the_first_week_holds_the_payouts_already_due(demo: Path, tmp_path: Path) -> None:
+    text = """
+2026-03-15 * "Shopify Payments" "Balance not yet paid out"
+  Assets:Clearing:ShopifyPayments  250.00 EUR
+  Equity:Capital  -250.00 EUR
+"""
+    books = with_entries(demo, tmp_path, text)
+    result = forecast.compute(loaded(books), load_plan(books, "EUR"), weeks=4)
+    due = [e for e in result.events if e.source == "due"]
+    assert [(e.date, e.amount) for e in due] == [(dt.date(2026, 3, 18), Decimal("250.00"))]
+    assert result.weeks[0].by_category["payouts"] >= Decimal("250.00")
+    assert result.opening == Decimal("11360.26")
+
+
+def test_a_floor_breach_is_dated(demo: Path, tmp_path: Path) -> None:
+    plan = """
+floor = "8000.00"
+
+[[planned]]
+date = "2026-04-10"
+amount = "-5000.00"
+category = "suppliers"
+label = "Spring stock order"
+"""
+    books = with_entries(demo, tmp_path, "", plan)
+    result = forecast.compute(loaded(books), load_plan(books, "EUR"), weeks=13)
+    assert [(a.kind, a.date) for a in result.alerts] == [("floor", dt.date(2026, 4, 10))]
+    assert "Spring stock order" in result.alerts[0].message
+
+
+def test_variance_against_the_last_saved_forecast(demo: Path, tmp_path: Path) -> None:
+    plan = """
+[[planned]]
+date = "2026-03-12"
+amount = "-1000.00"
+category = "suppliers"
+label = "Packaging"
+"""
+    books = with_entries(demo, tmp_path, "", plan)
+    early = forecast.compute(loaded(books), load_plan(books, "EUR"), 4, as_of=dt.date(2026, 3, 1))
+    saved = forecast.save(early, books)
+    assert json.loads(saved.read_text())["as_of"] == "2026-03-01"
+    now = forecast.compute(loaded(books), load_plan(books, "EUR"), 4)
+    suppliers = [v for v in now.variance if v.category == "suppliers"]
+    assert [(v.week_start, v.planned, v.actual) for v in suppliers] == [
+        (dt.date(2026, 3, 9), Decimal("-1000.00"), Decimal("-60.59"))
+    ]
+    assert [a.kind for a in now.alerts] == ["variance"]
+
+
+@pytest.mark.parametrize(
+    ("plan", "words"),
+    [
+        ('flor = "100"\n', "flor: unknown key"),
+        ('floor = "12,5"\n', "floor: '12,5' is not an amount"),
+        ('floor = "100 USD"\n', "floor is in USD but the books are kept in EUR"),
+        (
+            '[[planned]]\ndate = "2026-04-01"\namount = "-10"\ncategory = "rent"\n',
+            "'rent' is not a category",
+        ),
+    ],
+)
+def test_a_bad_forecast_file_is_one_sentence(
+    demo: Path, tmp_path: Path, plan: str, words: str
+) -> None:
+    from ecomledger.errors import ConfigError
+
+    books = with_entries(demo, tmp_path, "", plan)
+    with pytest.raises(ConfigError) as caught:
+        load_plan(books, "EUR")
+    assert words in str(caught.value)
+    assert str(caught.value).startswith("forecast.toml: ")
