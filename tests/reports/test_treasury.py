@@ -190,3 +190,26 @@ def test_a_bad_forecast_file_is_one_sentence(
         load_plan(books, "EUR")
     assert words in str(caught.value)
     assert str(caught.value).startswith("forecast.toml: ")
+
+
+def test_a_recurring_charge_is_found_from_its_latest_run() -> None:
+    from ecomledger.periods import Period
+    from ecomledger.treasury import Flow
+
+    def paid(day: str, amount: str = "-30.00") -> Flow:
+        return Flow(dt.date.fromisoformat(day), "suppliers", Decimal(amount), "Shopify", "", "", 0)
+
+    flows = [
+        paid("2025-06-02", "-9.00"),  # an old plan, another price, before a pause
+        paid("2025-09-30"),
+        paid("2025-10-30"),
+        paid("2025-11-30"),
+        paid("2025-12-30", "-31.00"),
+        paid("2026-01-15", "+30.00"),  # a refund is no outflow
+    ]
+    horizon = Period(dt.date(2026, 1, 16), dt.date(2026, 3, 31))
+    (found,) = forecast.find_recurring(flows, horizon)
+    assert (found.occurrences, found.interval_days, found.amount) == (4, 30, Decimal("-30.00"))
+    assert found.next_dates == [dt.date(2026, 1, 30), dt.date(2026, 2, 28), dt.date(2026, 3, 30)]
+    stopped = Period(dt.date(2026, 6, 1), dt.date(2026, 8, 31))
+    assert forecast.find_recurring(flows, stopped) == []

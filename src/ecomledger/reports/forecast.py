@@ -22,7 +22,6 @@ share. Saved forecasts live in ``reports/forecast/``; the books are never writte
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import json
 import re
 import statistics
@@ -390,9 +389,11 @@ def _payee_key(flow: Flow) -> str:
 def find_recurring(flows: list[Flow], horizon: Period, minimum: int = 3) -> list[Recurring]:
     """Outflows with the same payee at a regular interval and a similar amount.
 
-    Regular: every gap within a schedule's tolerance (weekly to yearly); similar: every
-    amount within 20 % of the median. The next dates follow the last one by the interval
-    (monthly ones on the same day of the month).
+    Regular: the latest run of at least ``minimum`` payments whose gaps all fit one
+    schedule's tolerance (weekly to yearly), so a subscription that paused or changed day
+    once is still found from its latest run; similar: every amount of the run within 20 %
+    of its median. The next dates follow the last one by the interval (monthly ones on the
+    same day of the month). A run that stopped (its next date long past) is not projected.
     """
     groups: dict[str, list[Flow]] = defaultdict(list)
     for flow in flows:
@@ -403,29 +404,29 @@ def find_recurring(flows: list[Flow], horizon: Period, minimum: int = 3) -> list
         if not key or len(items) < minimum:
             continue
         items.sort(key=lambda f: f.date)
-        gaps = [(b.date - a.date).days for a, b in itertools.pairwise(items)]
-        schedule = next(
-            (days for days, slack in _SCHEDULES if all(abs(g - days) <= slack for g in gaps)),
-            None,
-        )
-        amounts = [f.amount for f in items]
-        median = Decimal(statistics.median(amounts))
-        if schedule is None or any(abs(a - median) > abs(median) / 5 for a in amounts):
+        match = _latest_run(items, minimum)
+        if match is None:
             continue
-        last = items[-1].date
+        run, schedule = match
+        median = Decimal(statistics.median([f.amount for f in run]))
+        last = run[-1].date
+        if _advance(last, schedule) + dt.timedelta(days=schedule // 2) < horizon.start:
+            continue  # stopped: it should have come again by now
         next_dates = []
+        step = 1
         day = _advance(last, schedule)
         while day <= horizon.end:
             if day >= horizon.start:
                 next_dates.append(day)
-            day = _advance(day, schedule)
+            step += 1
+            day = _advance(last, schedule, step)  # from the anchor: Jan 30, Feb 28, Mar 30
         found.append(
             Recurring(
-                payee=items[-1].payee or items[-1].narration,
-                category=items[-1].category,
+                payee=run[-1].payee or run[-1].narration,
+                category=run[-1].category,
                 interval_days=schedule,
                 amount=round_money(median),
-                occurrences=len(items),
+                occurrences=len(run),
                 last=last,
                 next_dates=next_dates,
             )
@@ -433,10 +434,28 @@ def find_recurring(flows: list[Flow], horizon: Period, minimum: int = 3) -> list
     return found
 
 
-def _advance(day: dt.date, days: int) -> dt.date:
+def _latest_run(items: list[Flow], minimum: int) -> tuple[list[Flow], int] | None:
+    """The longest run ending with the latest payment that keeps one schedule and amount."""
+    best: tuple[list[Flow], int] | None = None
+    for days, slack in _SCHEDULES:
+        start = len(items) - 1
+        while start > 0 and abs((items[start].date - items[start - 1].date).days - days) <= slack:
+            start -= 1
+        run = items[start:]
+        median = Decimal(statistics.median([f.amount for f in run]))
+        while run and any(abs(f.amount - median) > abs(median) / 5 for f in run):
+            run = run[1:]
+            median = Decimal(statistics.median([f.amount for f in run])) if run else median
+        if len(run) >= minimum and (best is None or len(run) > len(best[0])):
+            best = (run, days)
+    return best
+
+
+def _advance(day: dt.date, days: int, times: int = 1) -> dt.date:
+    """``day`` plus ``times`` intervals; monthly, quarterly and yearly ones by calendar."""
     if days not in (30, 91, 365):
-        return day + dt.timedelta(days=days)
-    months = {30: 1, 91: 3, 365: 12}[days]
+        return day + dt.timedelta(days=days * times)
+    months = {30: 1, 91: 3, 365: 12}[days] * times
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
     return dt.date(year, month, min(day.day, _month_end(year, month).day))
