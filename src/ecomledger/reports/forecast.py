@@ -196,7 +196,9 @@ def compute(
         floor=plan.floor,
     )
     if plan.floor is not None:
-        result.alerts += _floor_alerts(events, opening, plan.floor, factors[scenario], books)
+        result.alerts += _floor_alerts(
+            events, opening, plan.floor, factors[scenario], horizon.start, books
+        )
     saved = last_saved(books.path, as_of)
     if saved is not None:
         result.saved_from = saved[0]
@@ -496,16 +498,20 @@ def _scaled(event: Event, factor: Decimal) -> Decimal:
 
 
 def _floor_alerts(
-    events: list[Event], opening: Decimal, floor: Decimal, factor: Decimal, books: Books
+    events: list[Event],
+    opening: Decimal,
+    floor: Decimal,
+    factor: Decimal,
+    start: dt.date,
+    books: Books,
 ) -> list[Alert]:
-    """The first day the cash falls below the floor, if it does within the horizon."""
+    """The first day the cash falls below the floor, if it does within the horizon.
+
+    Cash already below the floor is an alert on the horizon's first day.
+    """
     cash = opening
     if cash < floor:
-        return [
-            Alert(
-                "floor", events[0].date if events else dt.date.today(), _below(cash, floor, books)
-            )
-        ]
+        return [Alert("floor", start, _below(cash, floor, books))]
     for event in events:
         cash += _scaled(event, factor)
         if cash < floor:
