@@ -48,6 +48,7 @@ DEFAULT_CATEGORIES: Mapping[str, str] = {
     "Assets:Customers": "sales receipts",
     "Expenses:Fees": "processor fees",
     "Expenses:Commissions": "processor fees",
+    "Expenses:Chargebacks": "refunds",
     "Liabilities:Suppliers": "suppliers",
     "Assets:Stock": "suppliers",
     "Expenses": "suppliers",
