@@ -63,6 +63,7 @@ _FAMILIES: tuple[tuple[str, str, str], ...] = (
     ("Liabilities:SalesTax:", "447", "Taxe sur les ventes étrangère"),
     ("Assets:Bank:", "512", "Banque"),
     ("Expenses:Fees:", "627", "Frais de paiement"),
+    ("Expenses:Chargebacks", "654", "Pertes sur créances (rétrofacturations)"),
     ("Expenses:Commissions:", "6222", "Commissions sur ventes"),
     ("Income:Sales:Goods:", "707", "Ventes de marchandises"),
     ("Liabilities:Suppliers:", "401", "Fournisseur"),
