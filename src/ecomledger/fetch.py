@@ -8,9 +8,14 @@ Guarantees:
 
 - All pages are collected in memory first; a fetch that fails on any page raises
   `FetchError` and writes nothing (no payload file, no cursor change).
-- Each file is written atomically (temporary file, fsync, link into place, fsync of the
-  folder) and never overwritten: a second fetch in the same second gets a ``-2`` suffix.
-- The incremental cursor is stored only after every file of the fetch is in place.
+- The payload files and the state (cursor) are written together under the books' lock, as
+  one :class:`ecomledger.journal.Batch`: after a crash there are both or neither. A payload
+  file is never overwritten: a second fetch in the same second gets a ``-2`` suffix.
+- Nothing fetched is lost before it reaches the books: the files of a fetch stay listed as
+  *pending* in the state until the import that books them removes them from the list in
+  its own journal (:func:`mark_imported`). ``ecomledger fetch`` imports a source's pending
+  files before fetching it again, so a crash, Ctrl-C or a lock refusing the import between
+  the fetch and its import loses no order, although the cursor has moved past them.
 - Secrets never live in files: the configuration names environment variables.
 
 Payload file
@@ -38,6 +43,8 @@ bigcommerce     ``orders`` (related: ``products``, ``shipping_addresses``, ``cou
 square          ``orders``
 wix             ``orders``
 stripe          ``balance_transactions``, ``payouts``
+qonto           ``transactions`` (a bank's ``[[banks]]`` entry with ``api = "qonto"``;
+                ``documents/qonto/<bank name>/``), likewise ``revolut``, ``gocardless``
 ==============  ======================================================================
 
 Envelope (read it with ``json.load(f, parse_float=Decimal)``)::
@@ -81,21 +88,23 @@ State file ``<books>/.ecomledger/fetch-state.json``::
 
     {"version": 1,
      "sources": {"shopify/demo": {"orders": {"cursor": "...", "fetched_at": "...",
-                                             "file": "documents/shopify/demo/...json"}}}}
+                                             "file": "documents/shopify/demo/...json"}}},
+     "pending": {"shopify/demo": ["documents/shopify/demo/...-orders.json", ...]}}
 """
 
 from __future__ import annotations
 
 import importlib
+import inspect
 import json
 import os
-import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ecomledger import journal
 from ecomledger.clients.base import Client, Credentials, Document, FetchResult, iso_z
 from ecomledger.http import FetchError, Http
 
@@ -104,9 +113,12 @@ __all__ = [
     "PLATFORMS",
     "FetchReport",
     "SourceConfig",
+    "bank_source",
     "fetch_source",
     "load_state",
     "make_client",
+    "mark_imported",
+    "pending_files",
     "resolve_credentials",
 ]
 
@@ -123,7 +135,13 @@ PLATFORMS: dict[str, tuple[str, str]] = {
     "square": ("ecomledger.clients.square", "SquareClient"),
     "wix": ("ecomledger.clients.wix", "WixClient"),
     "stripe": ("ecomledger.clients.stripe", "StripeClient"),
+    "qonto": ("ecomledger.clients.qonto", "QontoClient"),
+    "revolut": ("ecomledger.clients.revolut", "RevolutClient"),
+    "gocardless": ("ecomledger.clients.gocardless", "GoCardlessClient"),
 }
+
+#: The banks' APIs (``api`` of a ``[[banks]]`` entry): a key of `PLATFORMS` each.
+BANK_APIS = ("qonto", "revolut", "gocardless")
 
 
 @dataclass(frozen=True)
@@ -175,6 +193,26 @@ class SourceConfig:
     def key(self) -> str:
         """``platform/name``: the key of this source in the state file."""
         return f"{self.platform}/{self.name}"
+
+
+def bank_source(bank: Any) -> SourceConfig:
+    """The fetch of a ``[[banks]]`` entry that has an ``api``: its account goes in the
+    options (Qonto: the ``iban``, unless ``options.bank_account_id`` names the account;
+    Revolut and GoCardless: the ``account_id``)."""
+    options = dict(getattr(bank, "options", None) or {})
+    if bank.api == "qonto" and bank.iban and "bank_account_id" not in options:
+        options["iban"] = bank.iban
+    elif bank.api in ("revolut", "gocardless") and bank.account_id:
+        options["account_id"] = bank.account_id
+    return SourceConfig(
+        name=bank.name,
+        platform=bank.api,
+        url=bank.url,
+        token_env=bank.token_env or None,
+        key_env=bank.key_env or None,
+        secret_env=bank.secret_env or None,
+        options=options,
+    )
 
 
 @dataclass
@@ -235,8 +273,47 @@ def make_client(source: SourceConfig, credentials: Credentials, http: Http) -> C
     options = dict(source.options)
     if source.platform == "wix" and "site_id" not in options and credentials.key:
         options["site_id"] = credentials.key
+    check_options(source, cls, options)
     client: Client = cls(source.url, credentials, http, **options)
     return client
+
+
+def check_options(source: SourceConfig, cls: type, options: Mapping[str, Any]) -> None:
+    """Refuse an ``options`` key the platform's client does not take, or of the wrong type.
+
+    The options are passed to the client's constructor as keywords: a misspelt one would
+    otherwise end the fetch in a Python ``TypeError`` instead of a sentence.
+
+    Raises:
+        FetchError: naming the shop, the option and the options the client knows.
+    """
+    params = {
+        name: param
+        for name, param in inspect.signature(cls).parameters.items()
+        if param.kind is inspect.Parameter.KEYWORD_ONLY
+    }
+    for key, value in options.items():
+        param = params.get(key)
+        if param is None:
+            known = ", ".join(sorted(params)) or "none"
+            raise FetchError(
+                f"ecomledger.toml: options.{key} of {source.name!r} is not an option of the "
+                f"{source.platform} client; remove it or use one of: {known}.",
+                shop=source.name,
+            )
+        default = param.default
+        wanted = type(default) if default not in (None, inspect.Parameter.empty) else None
+        if wanted is tuple:
+            wanted = list
+        if wanted is not None and (type(value) is not wanted and not isinstance(value, tuple)):
+            raise FetchError(
+                f"ecomledger.toml: options.{key} of {source.name!r} must be "
+                f"{_TYPE_WORDS.get(wanted, wanted.__name__)}, not {type(value).__name__}.",
+                shop=source.name,
+            )
+
+
+_TYPE_WORDS = {int: "a whole number", str: "text", bool: "true or false", list: "a list"}
 
 
 def load_state(books: Path) -> dict[str, Any]:
@@ -255,6 +332,39 @@ def load_state(books: Path) -> dict[str, Any]:
     return dict(state)
 
 
+def pending_files(books: Path, source: SourceConfig) -> list[Path]:
+    """Payload files of ``source`` fetched but not yet imported (relative to the books)."""
+    listed = load_state(books).get("pending", {}).get(source.key, [])
+    return [Path(name) for name in listed]
+
+
+def mark_imported(batch: journal.Batch, books: Path, files: Iterable[Path]) -> None:
+    """Take ``files`` off the pending lists, in ``batch``: with the import that books them.
+
+    Call under the books' lock (the import's ``before_commit``).
+    """
+    done = {_relative(books, f) for f in files}
+    state = load_state(books)
+    lists = state.get("pending", {})
+    kept = {key: [f for f in names if f not in done] for key, names in lists.items()}
+    kept = {key: names for key, names in kept.items() if names}
+    if kept == lists:
+        return
+    if kept:
+        state["pending"] = kept
+    else:
+        state.pop("pending", None)
+    batch.replace(books / STATE_FILE, _state_text(state))
+
+
+def _relative(books: Path, path: Path) -> str:
+    return Path(os.path.relpath(os.path.abspath(books / path), os.path.abspath(books))).as_posix()
+
+
+def _state_text(state: Mapping[str, Any]) -> str:
+    return json.dumps(state, indent=2, sort_keys=True) + "\n"
+
+
 def fetch_source(
     books: Path,
     source: SourceConfig,
@@ -264,8 +374,12 @@ def fetch_source(
     http: Http | None = None,
     environ: Mapping[str, str] | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    watch: Callable[[Http], object] | None = None,
 ) -> FetchReport:
-    """Fetch one source completely, then write its payload files and cursor.
+    """Fetch one source completely, then write its payload files, cursor and pending list.
+
+    The three land together, under the books' lock: the files stay *pending* until an import
+    books them (:func:`mark_imported`), so a cursor that moved never hides an order.
 
     Args:
         books: the books folder.
@@ -276,9 +390,12 @@ def fetch_source(
         http: the HTTP layer to use (tests inject a fast-sleeping one); default: a new one.
         environ: where credentials are looked up (default ``os.environ``).
         now: the clock for ``fetched_at`` and file names.
+        watch: given the HTTP layer before the first request (progress on a terminal:
+            ``ecomledger.progress.FetchMeter.watch``).
 
     Raises:
         FetchError: nothing was written.
+        BooksLockedError: another run is writing the books; nothing was written.
     """
     credentials = resolve_credentials(source, environ)
     started = now().astimezone(UTC).replace(microsecond=0)
@@ -290,22 +407,33 @@ def fetch_source(
     }
     own_http = http is None
     layer = http or Http(source.name, auth_hint=_auth_hint(source))
+    if watch is not None:
+        watch(layer)
     try:
         client = make_client(source, credentials, layer)
         result = client.fetch(since, until, cursors=cursors)
     finally:
         if own_http:
             layer.close()
-    files = _write_documents(books, source, result, started, since, until, cursors)
-    entry = state["sources"].setdefault(source.key, {})
-    for doc, path in zip(result.documents, files, strict=True):
-        previous = entry.get(doc.kind, {}).get("cursor")
-        entry[doc.kind] = {
-            "cursor": doc.cursor or previous,
-            "fetched_at": iso_z(started),
-            "file": path.as_posix(),
-        }
-    _atomic_write(books / STATE_FILE, json.dumps(state, indent=2, sort_keys=True) + "\n")
+    journal.kill_point("fetch-fetched")
+    texts = _documents(source, result, started, since, until, cursors)
+    with journal.books_lock(books):
+        batch = journal.Batch(books)
+        files = _write_documents(batch, books, source, result, texts, started)
+        state = load_state(books)  # again, under the lock: the import may have changed it
+        entry = state["sources"].setdefault(source.key, {})
+        for doc, path in zip(result.documents, files, strict=True):
+            previous = entry.get(doc.kind, {}).get("cursor")
+            entry[doc.kind] = {
+                "cursor": doc.cursor or previous,
+                "fetched_at": iso_z(started),
+                "file": path.as_posix(),
+            }
+        if files:
+            waiting = state.setdefault("pending", {}).setdefault(source.key, [])
+            waiting.extend(p.as_posix() for p in files if p.as_posix() not in waiting)
+        batch.replace(books / STATE_FILE, _state_text(state))
+        batch.commit()
     return FetchReport(
         source=source.key,
         files=files,
@@ -358,33 +486,40 @@ def envelope(
     return f'{head[:-2]},\n  "pages": {pages},\n  "related": {related}\n}}\n'
 
 
-def _write_documents(
-    books: Path,
+def _documents(
     source: SourceConfig,
     result: FetchResult,
     fetched_at: datetime,
     since: datetime | None,
     until: datetime | None,
     cursors: Mapping[str, str],
+) -> list[str]:
+    """The payload text of every document, each checked to read back as JSON."""
+    texts = []
+    for doc in result.documents:
+        text = envelope(source, doc, fetched_at, since or _since_of(doc.kind, cursors), until)
+        json.loads(text)  # never store a file the importers could not read
+        texts.append(text)
+    return texts
+
+
+def _write_documents(
+    batch: journal.Batch,
+    books: Path,
+    source: SourceConfig,
+    result: FetchResult,
+    texts: list[str],
+    fetched_at: datetime,
 ) -> list[Path]:
-    """Write every document or none: temporary files first, then link them into place."""
+    """Stage every document under a name no file has yet (never overwrite evidence)."""
     folder = books / "documents" / source.platform / source.name
-    folder.mkdir(parents=True, exist_ok=True)
     stamp = fetched_at.strftime("%Y-%m-%dT%H%M%SZ")
-    staged: list[tuple[Path, str]] = []
-    try:
-        for doc in result.documents:
-            text = envelope(source, doc, fetched_at, since or _since_of(doc.kind, cursors), until)
-            json.loads(text)  # never store a file the importers could not read
-            staged.append((_stage(folder, text), doc.kind))
-        written: list[Path] = []
-        for tmp, kind in staged:
-            written.append(_link_unique(tmp, folder, f"{stamp}-{kind}"))
-        _fsync_dir(folder)
-    finally:
-        for tmp, _ in staged:
-            tmp.unlink(missing_ok=True)
-    return [p.relative_to(books) for p in written]
+    written: list[Path] = []
+    for doc, text in zip(result.documents, texts, strict=True):
+        target = _unique(folder, f"{stamp}-{doc.kind}")
+        batch.replace(target, text)
+        written.append(target.relative_to(books))
+    return written
 
 
 def _since_of(kind: str, cursors: Mapping[str, str]) -> datetime | None:
@@ -398,47 +533,10 @@ def _since_of(kind: str, cursors: Mapping[str, str]) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _stage(folder: Path, text: str) -> Path:
-    fd, name = tempfile.mkstemp(prefix=".fetch-", suffix=".tmp", dir=folder)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    return Path(name)
-
-
-def _link_unique(tmp: Path, folder: Path, stem: str) -> Path:
-    """Hard-link ``tmp`` to a name that does not exist yet (never overwrite evidence)."""
+def _unique(folder: Path, stem: str) -> Path:
+    """The first ``stem.json``, ``stem-2.json``... that does not exist yet."""
     for n in range(1, 1000):
         target = folder / (f"{stem}.json" if n == 1 else f"{stem}-{n}.json")
-        try:
-            os.link(tmp, target)
-        except FileExistsError:
-            continue
-        return target
+        if not target.exists():
+            return target
     raise FetchError(f"Too many payload files named {stem} in {folder}; remove stale ones.")
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=".state-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(name, path)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

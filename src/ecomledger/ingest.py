@@ -4,27 +4,35 @@ The pipeline, in order, with nothing written until every step has succeeded::
 
     identify each file ▶ book its records ▶ dedupe by source_id against the books' index
     ▶ refuse conflicts ▶ number invoices and credit notes ▶ open missing accounts
-    ▶ append per ledger/YYYY/<source>.beancount (atomic) ▶ archive the files in documents/
+    ▶ append per ledger/YYYY/<source>.beancount ▶ archive the files in documents/
 
-Any bad input stops the run before the first write, so the books stay byte-identical.
+Each file is all or nothing. By default a bad file stops the run before the first write,
+so the books stay byte-identical; with ``partial=True`` (the command line) a refused file
+is set aside, named in :attr:`ImportResult.refused` and left in the inbox, and the others
+are imported. The ledger files, the archive copies and the inbox removals of one run are
+applied together through a journal (:mod:`ecomledger.journal`): a crash leaves the books
+as before the run or, once the next run has taken the lock, as after it. An archived file
+is never overwritten: a different file of the same name is kept as ``name-2.ext``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-from collections.abc import Sequence
+import filecmp
+import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import beangulp
 from beancount.core import data
 
-from ecomledger import ledger
+from ecomledger import journal, ledger, seal, summary
 from ecomledger.accounts import open_entry
 from ecomledger.booking import SaleContext
 from ecomledger.config import Config, Shop
 from ecomledger.errors import ConflictError, InputError, UserError
+from ecomledger.identify_hints import note_foreign_currency
 from ecomledger.importers._orders import OrderImporter, PayoutContext
 from ecomledger.memory import paused_gc
 from ecomledger.numbering import Series, assign_numbers
@@ -45,6 +53,14 @@ class ImportResult:
     opened: list[str] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
     findings: list[str] = field(default_factory=list)
+    #: Files set aside whole (``partial=True``), with the reason; still where they were.
+    refused: list[tuple[Path, UserError]] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> list[Path]:
+        """The files imported (every file given but the refused ones)."""
+        refused = {path for path, _ in self.refused}
+        return [path for path in self.files if path not in refused]
 
 
 def order_importer(config: Config, shop: Shop) -> OrderImporter:
@@ -87,10 +103,14 @@ def _camel(name: str) -> str:
 
 def bank_importers(config: Config) -> list[beangulp.Importer]:
     """Build one importer per configured bank (when the bank importers are installed)."""
-    from ecomledger.importers import registry
+    from ecomledger.importers import bank_apis, registry
 
     importers: list[beangulp.Importer] = []
     for bank in config.banks:
+        if bank.api:  # its fetched payloads; the statements of its format below
+            importers.append(bank_apis.build(bank, config.company.timezone))
+            if bank.format == bank.api and bank.format not in registry.BANK_FORMATS:
+                continue  # fetched only (GoCardless has no statement file of its own)
         cls = registry.BANK_FORMATS.get(bank.format)
         if cls is None:
             known = ", ".join(sorted(registry.BANK_FORMATS))
@@ -183,6 +203,12 @@ def identify(importers: Sequence[beangulp.Importer], path: Path) -> beangulp.Imp
             not isinstance(importer, OrderImporter) or importer.owns(str(path))
         ):
             return importer
+    from ecomledger.identify_hints import unrecognised  # what the file is, and the fix
+
+    shops = [(i.sale.channel, i.sale.shop) for i in importers if isinstance(i, OrderImporter)]
+    hint = unrecognised(path, shops)
+    if hint:
+        raise InputError(str(path), 0, hint)
     tried = "; ".join(_why_not(importer, path) for importer in importers) or "none configured"
     raise InputError(
         str(path),
@@ -212,31 +238,53 @@ def inbox_files(books: Path) -> list[Path]:
     return sorted(p for p in inbox.rglob("*") if p.is_file() and not p.name.startswith("."))
 
 
+#: Called under the lock just before the run's writes are committed, with the batch and the
+#: files imported, to add writes that must land with them (fetch's state).
+BeforeCommit = Callable[[journal.Batch, list[Path]], None]
+
+
 def import_files(
-    books: Path, config: Config, files: Sequence[Path], *, archive: bool = True
+    books: Path,
+    config: Config,
+    files: Sequence[Path],
+    *,
+    archive: bool = True,
+    partial: bool = False,
+    before_commit: BeforeCommit | None = None,
+    progress: Callable[[Path], None] | None = None,
 ) -> ImportResult:
-    """Import ``files`` into the books; see the module docstring for the steps."""
+    """Import ``files`` into the books; see the module docstring for the steps.
+
+    Raises:
+        UserError: a file cannot be imported (only without ``partial``; nothing written).
+    """
     importers = all_importers(config)
     result = ImportResult(files=list(files))
     with ledger.books_lock(books), paused_gc(freeze_survivors=True):
         index = ledger.scan(books)
+        summary.remember(books, index)  # orders in daily summaries count as booked
         booked: list[tuple[beangulp.Importer, Path, list[data.Directive]]] = []
+        seen: dict[str, data.Directive] = {}
+        new: list[data.Directive] = []
         for path in files:
-            if not path.is_file():
-                raise InputError(str(path), 0, "does not exist; check the path")
-            importer = identify(importers, path)
-            if isinstance(importer, OrderImporter):
-                entries = importer.book(str(path), index.ids)
-                result.duplicates += importer.skipped.get(str(path), 0)
-            else:
-                entries = list(importer.extract(str(path), []))
-            _tag_balances(entries, str(getattr(importer, "source", importer.name)))
+            if progress is not None:  # a bar on a terminal (ecomledger.progress.file_bar)
+                progress(path)
+            try:
+                importer, entries, skipped = _book_file(importers, path, index)
+                note_foreign_currency(importer, path, entries, config.company.currency)
+                new += _dedupe(entries, index, result, seen, skipped)
+            except UserError as exc:
+                if not partial:
+                    raise
+                result.refused.append((path, exc))
+                continue
             booked.append((importer, path, entries))
-        new = _dedupe([e for _, _, es in booked for e in es], index, result)
         new += _opening_pads(new, index)
         numbered = _number(new, index, config)
+        numbered = summary.summarise(books, config, numbered, index)  # granularity day/payout
         numbered = match_bank_lines(numbered, index)
         numbered = apply_rules(numbered, load_rules(books / RULES_NAME), config.company.country)
+        seal.refuse_closed(books, numbered)  # closed years are sealed: nothing new in them
         opens = _opens(numbered, index, config)
         result.added = numbered
         result.opened = [o.account for o in opens]
@@ -250,31 +298,65 @@ def import_files(
         plan = _plan(books, config, numbered)
         if opens:
             plan.setdefault(books / ledger.ACCOUNTS_FILE, []).extend(opens)
-        placed = ledger.write_plan(plan, header=_HEADER)
-        ledger.remember_written(books, placed, index)
-        result.written = list(placed)
+        journal.kill_point("import-booked")
+        batch = journal.Batch(books)
+        placed = ledger.write_plan(batch, plan, header=_HEADER)
         if archive:
             for importer, path, _ in booked:
-                _archive(books, importer, path)
+                _archive(batch, books, importer, path)
+        if before_commit is not None:
+            before_commit(batch, [path for _, path, _ in booked])
+        batch.commit()
+        ledger.remember_written(books, placed, index)
+        result.written = list(placed)
     return result
+
+
+def _book_file(
+    importers: Sequence[beangulp.Importer], path: Path, index: ledger.LedgerIndex
+) -> tuple[beangulp.Importer, list[data.Directive], int]:
+    """Identify and book one file: its importer, its entries, the records skipped as booked."""
+    if not path.is_file():
+        from ecomledger.identify_hints import missing  # a folder, or nothing there
+
+        raise InputError(str(path), 0, missing(path))
+    importer = identify(importers, path)
+    skipped = 0
+    if isinstance(importer, OrderImporter):
+        entries = importer.book(str(path), index.ids)
+        skipped = importer.skipped.get(str(path), 0)
+    else:
+        entries = list(importer.extract(str(path), []))
+    _tag_balances(entries, str(getattr(importer, "source", importer.name)))
+    return importer, entries, skipped
 
 
 _HEADER = ";; Written by ecomledger import: append-only; edit by hand with care.\n"
 
 
 def _dedupe(
-    entries: list[data.Directive], index: ledger.LedgerIndex, result: ImportResult
+    entries: list[data.Directive],
+    index: ledger.LedgerIndex,
+    result: ImportResult,
+    seen: dict[str, data.Directive],
+    skipped: int = 0,
 ) -> list[data.Directive]:
-    """Keep entries whose source_id is new; refuse one that comes back with other amounts."""
+    """Keep one file's entries whose source_id is new (neither booked nor ``seen`` earlier
+    in this import); refuse the file if one comes back with other amounts.
+
+    Nothing is recorded (``seen``, balances, counts) unless the whole file is accepted.
+    """
     fresh: list[data.Directive] = []
-    seen: dict[str, data.Directive] = {}
+    own: dict[str, data.Directive] = {}
+    balances: set[tuple[dt.date, str, str]] = set()
+    duplicates = skipped
     for entry in entries:
         if isinstance(entry, data.Balance):
             key = (entry.date, entry.account, entry.amount.currency)
-            if key in index.balances:
-                result.duplicates += 1
+            if key in index.balances or key in balances:
+                duplicates += 1
                 continue
-            index.balances.add(key)
+            balances.add(key)
             fresh.append(entry)
             continue
         source_id = str((entry.meta or {}).get("source_id", ""))
@@ -288,10 +370,10 @@ def _dedupe(
                 raise ConflictError(
                     _conflict(source_id, ledger.Booked.from_row(booked), amount, entry)
                 )
-            result.duplicates += 1
+            duplicates += 1
             continue
-        if source_id in seen:
-            first = seen[source_id]
+        first = seen.get(source_id) or own.get(source_id)
+        if first is not None:
             if ledger.moved_amount(first) != amount:  # type: ignore[arg-type]
                 raise ConflictError(
                     f"{entry.meta.get('filename')}: {source_id} appears twice in this import "
@@ -299,10 +381,13 @@ def _dedupe(
                     f"{first.meta.get('filename')}, {_fmt(amount)} here); import the newer "
                     "file alone"
                 )
-            result.duplicates += 1
+            duplicates += 1
             continue
-        seen[source_id] = entry
+        own[source_id] = entry
         fresh.append(entry)
+    seen.update(own)
+    index.balances |= balances
+    result.duplicates += duplicates
     return fresh
 
 
@@ -424,20 +509,30 @@ def _balance_source(entry: data.Directive) -> str:
     return "balances-" + account.split(":")[-1].lower()
 
 
-def _archive(books: Path, importer: beangulp.Importer, path: Path) -> None:
-    """Keep the imported file under documents/<importer>/; take it out of the inbox."""
-    folder = books / DOCUMENTS / importer.name.replace(":", "/")
-    try:
-        path.resolve().relative_to((books / DOCUMENTS).resolve())
+def _archive(batch: journal.Batch, books: Path, importer: beangulp.Importer, path: Path) -> None:
+    """Keep the imported file under documents/<importer>/; take it out of the inbox.
+
+    Evidence is never overwritten nor lost: a file whose name the archive already holds
+    with other bytes is kept as ``name-2.ext`` (``-3``...); one already held with the same
+    bytes is only taken out of the inbox.
+    """
+    documents = (books / DOCUMENTS).resolve()
+    if path.resolve().is_relative_to(documents):
         return  # already evidence
-    except ValueError:
-        pass
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / path.name
-    if not target.exists():
-        shutil.copy2(path, target)
-    try:
-        path.resolve().relative_to((books / INBOX).resolve())
-    except ValueError:
-        return
-    path.unlink()
+    target = _archive_name(batch, books / DOCUMENTS / importer.name.replace(":", "/"), path)
+    if path.resolve().is_relative_to((books / INBOX).resolve()):
+        batch.move(path, target)
+    elif not target.exists():
+        batch.copy(path, target)
+
+
+def _archive_name(batch: journal.Batch, folder: Path, path: Path) -> Path:
+    """The first free name for ``path`` in ``folder``, or the one already holding its bytes."""
+    for n in range(1, 10_000):
+        name = path.name if n == 1 else f"{path.stem}-{n}{path.suffix}"
+        target = folder / name
+        if Path(os.path.abspath(target)) in batch.targets:
+            continue  # another file of this run takes that name
+        if not target.exists() or filecmp.cmp(path, target, shallow=False):
+            return target
+    raise InputError(str(path), 0, f"{folder} holds 10,000 files of that name; tidy it up")

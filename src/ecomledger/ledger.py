@@ -7,11 +7,14 @@ Three jobs, each kept cheap and safe:
   files with Beancount's parser only (no booking, no plugins) and keep, per ``source_id``,
   where it is and the amount it moved.
 * **Write** (:func:`write_plan`): new entries are appended to ``ledger/YYYY/<source>.beancount``
-  by writing a temporary file beside it, fsyncing it and renaming it over the old one, so a
-  crash mid-write leaves the previous file intact. Output is deterministic: the same input
-  gives byte-identical files.
+  through a :class:`ecomledger.journal.Batch`: every file of the run is staged, then all are
+  renamed into place under a journal, so a crash leaves the books as before or (once the
+  next run has replayed the journal) as after, never half-written. Output is deterministic:
+  the same input gives byte-identical files.
 * **Lock** (:func:`books_lock`): an advisory lock on ``.ecomledger.lock`` stops two runs
-  writing the same books at once; the operating system releases it if a run dies.
+  writing the same books at once; the operating system releases it if a run dies, and the
+  next run to take it finishes what the dead one left (:func:`ecomledger.journal.recover`).
+* **Load** (:func:`load`): Beancount's loader with every plugin, never from a stale cache.
 
 The amount an entry "moved" is its first posting: importers always put the source's own
 figure there (the order total on the clearing account, the bank line on the bank, the payout
@@ -23,13 +26,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import errno
-import fcntl
+import functools
 import glob
 import os
 import pickle
+import re
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -40,13 +43,18 @@ from beancount.core.amount import Amount
 from beancount.parser import parser, printer
 from beancount.utils.misc_utils import escape_string
 
-from ecomledger.errors import BooksLockedError
+from ecomledger import journal
+from ecomledger import years as year_files
+from ecomledger.codes import is_account, is_commodity
+from ecomledger.errors import UserError
+from ecomledger.journal import LOCK_FILE as LOCK_FILE
+from ecomledger.journal import books_lock as books_lock
+from ecomledger.money import as_minor_units, minor_units_writer, plain
 
 MAIN_FILE = "main.beancount"
 TRANSFERS = "Assets:Transfers"
 CUSTOMERS = "Assets:Customers"
 ACCOUNTS_FILE = "accounts.beancount"
-LOCK_FILE = ".ecomledger.lock"
 
 
 @dataclass(frozen=True)
@@ -284,10 +292,65 @@ def _save_cache(path: Path, fragments: dict[str, _Fragment]) -> None:
             os.unlink(tmp)
 
 
-def load(books: Path) -> tuple[list[data.Directive], list[object], dict[str, object]]:
-    """Load the books through Beancount's loader, with booking and every plugin."""
-    entries, errors, options = loader.load_file(str(books / MAIN_FILE))
+def load(
+    books: Path, *, cache: bool = True, years: Iterable[int] | None = None
+) -> tuple[list[data.Directive], list[object], dict[str, object]]:
+    """Load the books through Beancount's loader, with booking and every plugin.
+
+    A run killed mid-write is finished first (unless a run is writing right now), and
+    Beancount's pickle cache is dropped when it may be stale (see :func:`drop_stale_cache`).
+    ``cache=False`` loads as ``bean-check --no-cache`` does: the pickle cache is neither
+    read nor written (writing it costs a fifth of a load's time and doubles its peak
+    memory, for a cache that the next import makes stale anyway). ``years`` loads only
+    those fiscal years (see :mod:`ecomledger.years`); None loads every year.
+    """
+    journal.recover_if_idle(books)
+    main = year_files.main_for(books, books / MAIN_FILE, years)
+    drop_stale_cache(main)
+    if cache:
+        entries, errors, options = loader.load_file(str(main))
+    else:
+        entries, errors, options = loader._load([(str(main.resolve()), True)], None, None, None)
     return entries, list(errors), options
+
+
+_INCLUDE = re.compile(r'^include\s+"([^"]+)"', re.MULTILINE)
+
+
+def drop_stale_cache(main: Path) -> None:
+    """Delete Beancount's pickle cache of ``main`` when a file may have appeared since.
+
+    The loader trusts its cache while the files it read last time are unchanged, so a new
+    file that an include glob (``ledger/*/*.beancount``) now matches goes unseen and
+    ``check`` would answer about the old books. Creating a file changes the modification
+    time of its folder: the cache is dropped when a folder that one of main's include
+    globs lists is not older than the cache.
+    """
+    cache = main.parent / loader.PICKLE_CACHE_FILENAME.format(filename=main.name)
+    try:
+        written = cache.stat().st_mtime_ns
+        text = main.read_text(encoding="utf-8")
+    except OSError:
+        return
+    for pattern in _INCLUDE.findall(text):
+        for folder in _listed_folders(main.parent, pattern):
+            with contextlib.suppress(OSError):
+                if folder.stat().st_mtime_ns >= written:
+                    cache.unlink(missing_ok=True)
+                    return
+
+
+def _listed_folders(base: Path, pattern: str) -> list[Path]:
+    """The folders a glob reads to expand ``pattern`` (relative to ``base``)."""
+    parts = Path(pattern).parts
+    folders: list[Path] = []
+    for depth in range(len(parts)):
+        if not glob.has_magic(parts[depth]):
+            continue
+        prefix = os.path.join(str(base), *parts[:depth])
+        matches = glob.glob(prefix) if glob.has_magic(prefix) else [prefix]
+        folders.extend(Path(m) for m in matches if os.path.isdir(m))
+    return folders
 
 
 def render(entries: Iterable[data.Directive]) -> str:
@@ -309,13 +372,20 @@ def _value(value: object) -> str | None:
     kind = type(value)
     if kind is str:
         return _quote(value)  # type: ignore[arg-type]
-    if kind is Decimal or kind is dt.date:
+    if kind is dt.date:
         return str(value)
+    if kind is Decimal:  # the common numbers (rates, quantities), as below without a call
+        if not value.is_finite():  # type: ignore[attr-defined]
+            return None
+        text = str(value)
+        return text if "E" not in text else format(value, "f")
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, str):
         return _quote(value)
-    if isinstance(value, Decimal | dt.date):
+    if isinstance(value, Decimal):  # never 1E-7, which Beancount cannot read back
+        return plain(value) if value.is_finite() else None
+    if isinstance(value, dt.date):
         return str(value)
     return None
 
@@ -344,16 +414,41 @@ def render_entry(entry: data.Directive) -> str:
     if type(entry) is data.Transaction and _plain_postings(entry):
         return _render_transaction(entry)
     if isinstance(entry, data.Open):
+        _syntax(entry.account, *(entry.currencies or ()))
         currencies = " " + ",".join(entry.currencies) if entry.currencies else ""
         head = f"{entry.date} open {entry.account}{currencies}"
         return "\n".join([head, *_meta_lines(entry.meta, "  ")]) + "\n"
     if isinstance(entry, data.Balance):
-        head = f"{entry.date} balance {entry.account}  {entry.amount}"
+        number, currency = entry.amount.number, entry.amount.currency
+        _syntax(entry.account, currency)
+        amount = f"{as_minor_units(number, currency)} {currency}" if number is not None else ""
+        head = f"{entry.date} balance {entry.account}  {amount}"
         return "\n".join([head, *_meta_lines(entry.meta, "  ")]) + "\n"
     if isinstance(entry, data.Pad):
         head = f"{entry.date} pad {entry.account} {entry.source_account}"
         return "\n".join([head, *_meta_lines(entry.meta, "  ")]) + "\n"
     return str(printer.format_entry(entry))
+
+
+_WRITABLE: set[str] = set()  # account and currency names already checked
+
+
+def _syntax(*names: str) -> None:
+    """Refuse to write an account or currency Beancount would not read back as one token.
+
+    Booking checks every value a payload can put there (:func:`ecomledger.booking.
+    check_order`); this is the last guard, so that no path can write a directive into the
+    books through a name (``EUR\n2026-01-01 open Assets:X``).
+    """
+    for name in names:
+        if name in _WRITABLE:
+            continue
+        if not (is_account(name) or is_commodity(name)):
+            raise UserError(
+                f"refusing to write {name!r} into the books: it is neither a Beancount "
+                "account nor a currency; nothing was written"
+            )
+        _WRITABLE.add(name)
 
 
 def _plain_postings(txn: data.Transaction) -> bool:
@@ -382,7 +477,15 @@ def _render_transaction(txn: data.Transaction) -> str:
         lines += _meta_lines(txn.meta, "  ")
     postings = txn.postings
     units = [p.units for p in postings]  # never None: see _plain_postings
-    numbers = [str(u.number) for u in units]  # type: ignore[union-attr]
+    numbers = []
+    currency = exact = None
+    for posting, unit in zip(postings, units, strict=True):
+        if unit.currency is not currency:  # type: ignore[union-attr]
+            currency = unit.currency  # type: ignore[union-attr]
+            exact = minor_units_writer(currency)  # type: ignore[arg-type]
+        if posting.account not in _WRITABLE or currency not in _WRITABLE:
+            _syntax(posting.account, currency)  # type: ignore[arg-type]
+        numbers.append(exact(unit.number))  # type: ignore[misc,union-attr,arg-type]
     width = max(map(len, [p.account for p in postings]), default=0)
     digits = max(map(len, numbers), default=0)
     for posting, number, unit in zip(postings, numbers, units, strict=True):
@@ -398,12 +501,16 @@ def atomic_write(path: Path, text: str | Iterable[str]) -> None:
     """Replace ``path`` with ``text`` so that a crash leaves either the old or the new file.
 
     ``text`` may be given in pieces, written one after the other: a year of entries is
-    then never copied into one string of hundreds of megabytes.
+    then never copied into one string of hundreds of megabytes. The file keeps its mode (a
+    new one gets the umask's). For several files that must change together, use a
+    :class:`ecomledger.journal.Batch`, as :func:`write_plan` does.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
+    mode = journal.mode_for(path)
     handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as tmp:
+            os.fchmod(tmp.fileno(), mode)
             tmp.writelines([text] if isinstance(text, str) else text)
             tmp.flush()
             os.fsync(tmp.fileno())
@@ -426,11 +533,14 @@ def _fsync_dir(folder: Path) -> None:
 Placed = dict[Path, list[tuple[data.Directive, int]]]
 
 
-def write_plan(plan: dict[Path, list[data.Directive]], header: str = "") -> Placed:
-    """Append each file's new entries to it atomically; say where each entry now starts.
+def write_plan(
+    batch: journal.Batch, plan: dict[Path, list[data.Directive]], header: str = ""
+) -> Placed:
+    """Stage each file's new text (old text + new entries); say where each entry will start.
 
-    Files are written in path order, each replaced atomically; a file that does not exist yet
-    starts with ``header``.
+    Nothing is in place until ``batch.commit()``, which renames every file of the run
+    together (see :mod:`ecomledger.journal`). A file that does not exist yet starts with
+    ``header``; files are staged in path order.
     """
     placed: Placed = {}
     for path in sorted(plan):
@@ -450,7 +560,7 @@ def write_plan(plan: dict[Path, list[data.Directive]], header: str = "") -> Plac
                 pieces.append("\n")  # a blank line between entries
             pieces.append(text)
             line += text.count("\n") + 1
-        atomic_write(path, pieces)
+        batch.replace(path, pieces)
         placed[path] = where
     return placed
 
@@ -475,30 +585,6 @@ def remember_written(books: Path, placed: Placed, index: LedgerIndex) -> None:
     _save_cache(books / INDEX_CACHE, index.fragments)
 
 
-@contextlib.contextmanager
-def books_lock(books: Path) -> Iterator[None]:
-    """Hold the books' write lock for the duration of the block.
-
-    Raises:
-        BooksLockedError: another run holds it.
-    """
-    lock_path = books / LOCK_FILE
-    with open(lock_path, "a+", encoding="utf-8") as handle:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
-                raise
-            raise BooksLockedError(
-                f"{books}: another ecomledger run is writing these books ({lock_path} is "
-                "locked); wait for it to finish and run again"
-            ) from exc
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-
 def ledger_file(books: Path, fiscal_year: int, source: str) -> Path:
     """Return the file that holds ``source``'s entries for ``fiscal_year``."""
     name = source.replace(":", "-").replace("/", "-")
@@ -510,7 +596,17 @@ def format_error(error: object, books: Path) -> tuple[str, int, str]:
     source = getattr(error, "source", None) or {}
     filename = str(source.get("filename", "")) if isinstance(source, dict) else ""
     lineno = int(source.get("lineno", 0) or 0) if isinstance(source, dict) else 0
-    with contextlib.suppress(ValueError):
-        filename = str(Path(filename).resolve().relative_to(books.resolve()))
+    filename = _relative_to(filename, str(books))
     message = str(getattr(error, "message", error)).strip()
-    return filename, lineno, message
+    from ecomledger.explain import explain  # Beancount's terse messages, said with the fix
+
+    return filename, lineno, explain(message)
+
+
+@functools.lru_cache(maxsize=256)
+def _relative_to(filename: str, books: str) -> str:
+    """``filename`` relative to the books when it is inside them (cached: books with
+    thousands of errors name the same few files, and resolving is a system call each)."""
+    with contextlib.suppress(ValueError):
+        return str(Path(filename).resolve().relative_to(Path(books).resolve()))
+    return filename
