@@ -54,7 +54,7 @@ from ecomledger.errors import ConfigError, InputError
 from ecomledger.importers._currency import read_currency
 from ecomledger.memory import consume, paused_gc
 from ecomledger.model import BankLine, StatementBalance
-from ecomledger.money import ZERO, parse_amount
+from ecomledger.money import ZERO, money_problem, parse_amount
 
 log = logging.getLogger(__name__)
 
@@ -194,9 +194,13 @@ class BankImporter(beangulp.Importer):
     ) -> BankLine:
         """Build a BankLine of this importer (occurrence is set later, by content).
 
-        Plain construction, validated: pydantic-core validates these typed fields in a few
-        microseconds, several times faster than ``model_construct``'s Python loop.
+        Plain construction of a dataclass; the amount is checked here, once for every format:
+        a ``10.005`` on a EUR account cannot be booked exactly, so the file is refused.
+
+        Raises:
+            InputError: the amount has more decimals than the currency, or is not finite.
         """
+        _check_amount(amount, currency, filepath, lineno)
         return BankLine(
             source=self.source,
             filename=filepath,
@@ -223,6 +227,7 @@ class BankImporter(beangulp.Importer):
         account: str | None = None,
     ) -> StatementBalance:
         """Build a StatementBalance of this importer (``date``: start of day, Beancount's)."""
+        _check_amount(amount, currency, filepath, lineno)
         return StatementBalance(
             source=self.source,
             filename=filepath,
@@ -256,13 +261,18 @@ class BankImporter(beangulp.Importer):
         """
         unmapped = sorted({i.strip() for i in identifiers if i.strip() not in self.accounts})
         if len(unmapped) > 1:
+            from ecomledger.identify_hints import accounts_block  # the line to paste
+
             listed = ", ".join(unmapped[:5]) + (", …" if len(unmapped) > 5 else "")
             raise InputError(
                 filepath,
                 0,
                 f"holds statements for {len(unmapped)} bank accounts ({listed}); map each "
                 f"to a Beancount account in the bank's `accounts` setting, otherwise "
-                f"their lines and balances would all land on {self.bank_account}",
+                f"their lines and balances would all land on {self.bank_account}; paste "
+                f"this under the [[banks]] entry named {self.config_name!r} in "
+                "ecomledger.toml, adjust the account names, and import again:\n\n"
+                f"{accounts_block(self.bank_account, unmapped)}\n",
             )
 
     def to_local_date(self, moment: dt.datetime) -> dt.date:
@@ -270,6 +280,12 @@ class BankImporter(beangulp.Importer):
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=dt.UTC)
         return moment.astimezone(self.zone).date()
+
+
+def _check_amount(amount: Decimal, currency: str, filepath: str, lineno: int) -> None:
+    problem = money_problem(amount, currency)
+    if problem:
+        raise InputError(filepath, lineno, f"the amount {problem}; export the statement again")
 
 
 def clean(text: str) -> str:

@@ -11,25 +11,9 @@ from __future__ import annotations
 
 import os
 
-_CODES = """
-    AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV BRL BSD
-    BTN BWP BYN BZD CAD CDF CHE CHF CHW CLF CLP CNY COP COU CRC CUC CUP CVE CZK DJF DKK DOP
-    DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HRK HTG HUF IDR ILS
-    INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD
-    MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MXV MYR MZN NAD NGN NIO NOK NPR NZD OMR
-    PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS
-    SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD USN UYI UYU UYW
-    UZS VED VES VND VUV WST XAF XAG XAU XCD XCG XDR XOF XPD XPF XPT XSU XUA YER ZAR ZMW ZWG
-    ZWL
-    ATS BEF DEM ESP FIM FRF GRD IEP ITL LUF NLG PTE
-"""
+from ecomledger.codes import ISO_4217, is_currency
 
-ISO_4217: frozenset[str] = frozenset(_CODES.split())
-
-
-def is_currency(code: str) -> bool:
-    """Return True when ``code`` is an ISO 4217 code (upper case, current or historic)."""
-    return code in ISO_4217
+__all__ = ["ISO_4217", "is_currency", "read_currency"]
 
 
 def read_currency(

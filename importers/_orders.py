@@ -22,10 +22,13 @@ from ecomledger.booking import (
     book_payout,
     book_refund,
     bookable,
+    charges_nothing,
     order_source_id,
     payout_source_id,
     refund_source_id,
 )
+from ecomledger.errors import InputError, UserError
+from ecomledger.importers._payload import ShapeError, describe_error
 from ecomledger.ledger import BookedRow, same_amount
 from ecomledger.model import Order, Payout, Refund
 from ecomledger.numbering import Series, assign_numbers
@@ -49,11 +52,23 @@ def envelope_shop(filepath: str) -> str | None:
 
 Records = Order | Refund | Payout
 
+#: What a parser raises on a payload whose structure is not its platform's.
+_SHAPE_ERRORS = (AttributeError, TypeError, KeyError, IndexError, ArithmeticError, ValueError)
+
 
 def _known(booked: Mapping[str, BookedRow], source_id: str, amount: Decimal, currency: str) -> bool:
     """Whether ``source_id`` is in the books having moved exactly ``amount currency``."""
     found = booked.get(source_id)
     return found is not None and same_amount(found, (amount, currency))
+
+
+def _nothing_charged(order: Order) -> str:
+    number = order.order_number or order.order_id
+    return (
+        f"{order.filename}: order {number} charged nothing (total 0 {order.currency}, every "
+        "line at 0): it is not a sale, so it gets no invoice; if goods left the stock for "
+        "it, book them by hand"
+    )
 
 
 CUSTOMERS = "Assets:Customers"
@@ -161,10 +176,13 @@ class OrderImporter(beangulp.Importer):
         orders: dict[str, Order] = {}
         entries: list[data.Directive] = []
         skipped = 0
-        for record in self.records(filepath):
+        for record in self._read(filepath):
             if isinstance(record, Order):
                 orders[record.order_id] = record
                 if not bookable(record):
+                    continue
+                if charges_nothing(record):  # no sale: no invoice number spent on it
+                    self.findings.setdefault(filepath, []).append(_nothing_charged(record))
                     continue
                 if _known(
                     known,
@@ -179,7 +197,12 @@ class OrderImporter(beangulp.Importer):
                 order = orders.get(record.order_id)
                 if order is None or not record.total:
                     continue
-                if _known(known, refund_source_id(record), -record.total, record.currency):
+                if _known(
+                    known,
+                    refund_source_id(record),
+                    -(record.total - record.gift_card_refunds),
+                    record.currency,
+                ):
                     skipped += 1
                     continue
                 entries.append(book_refund(record, order, self.refund_context(record, order)))
@@ -197,6 +220,28 @@ class OrderImporter(beangulp.Importer):
                 )
         self.skipped[filepath] = skipped
         return entries
+
+    def _read(self, filepath: str) -> Iterator[Records]:
+        """:meth:`records`, with a payload of the wrong shape told in one sentence.
+
+        A platform's parser reads fields where the platform keeps them; a file whose
+        structure differs (``{"orders": ["a"]}``, a string where lines are) fails deep
+        inside it. That is bad input, not a bug: it is refused naming the file and, as well
+        as the error tells, the field, never with a traceback.
+        """
+        try:
+            yield from self.records(filepath)
+        except UserError:
+            raise
+        except ShapeError as exc:
+            raise InputError(filepath, 0, f"{exc}; fetch or export the file again") from exc
+        except _SHAPE_ERRORS as exc:
+            raise InputError(
+                filepath,
+                0,
+                f"is not a {self.platform} payload as expected: {describe_error(None, exc)}; "
+                "fetch or export it again",
+            ) from exc
 
     def extract(self, filepath: str, existing: data.Entries) -> data.Entries:
         """Beangulp's entry point: book and number against ``existing`` entries."""

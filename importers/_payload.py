@@ -21,6 +21,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from ecomledger.booking import EU_COUNTRIES, booking_date
 from ecomledger.errors import InputError
 from ecomledger.model import (
@@ -66,14 +68,37 @@ def load_json(filepath: str) -> Any:
     except UnicodeDecodeError as exc:
         raise InputError(filepath, 0, "is not UTF-8 JSON; save it again as UTF-8") from exc
     try:
-        document = json.loads(text, parse_float=Decimal)
+        document = json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise InputError(
             filepath, exc.lineno, f"is not valid JSON ({exc.msg}); fetch or export it again"
         ) from exc
+    except _NotANumber as exc:
+        raise _constant_error(filepath, text, str(exc)) from exc
     _CACHE.clear()
     _CACHE[filepath] = (stamp, document)
     return document
+
+
+class _NotANumber(ValueError):
+    """A ``NaN``/``Infinity`` literal: Python's json reads them, JSON has no such thing."""
+
+
+def _no_constant(name: str) -> Any:
+    raise _NotANumber(name)
+
+
+def _constant_error(filepath: str, text: str, name: str) -> InputError:
+    """Name the line and the field of the first bare ``NaN``/``Infinity`` of a file."""
+    found = re.search(rf'(?:"([^"\\]*)"\s*:\s*)?(?<=[:\[,\s]){re.escape(name)}(?![\w"])', text)
+    lineno = text.count("\n", 0, found.start()) + 1 if found else 0
+    field = f"field {found.group(1)} " if found and found.group(1) else "a field "
+    return InputError(
+        filepath,
+        lineno,
+        f"{field}is {name}, which is not a number (JSON has none of that name); nothing of "
+        "this file was booked: fetch or export it again",
+    )
 
 
 def take_json(filepath: str) -> Any:
@@ -166,11 +191,31 @@ def related_of(document: Any) -> dict[str, dict[str, list[Any]]]:
     return {}
 
 
+class ShapeError(TypeError):
+    """A payload whose structure is not the platform's (a list of strings where orders are).
+
+    Raised where the file is not known; :meth:`OrderImporter.book` names the file.
+    """
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def latest_by_id(items: Iterable[dict[str, Any]], key: str = "id") -> list[dict[str, Any]]:
     """Dedupe objects by id, keeping the last occurrence (fetch bounds are inclusive and
-    lists are fetched oldest change first, so the last copy is the newest)."""
+    lists are fetched oldest change first, so the last copy is the newest).
+
+    Raises:
+        ShapeError: an item is not an object (``{"orders": ["a"]}``).
+    """
+    if not isinstance(items, list | tuple):
+        raise ShapeError(f"a list was expected, found {_show(items)}")
     latest: dict[str, dict[str, Any]] = {}
-    for item in items:
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise ShapeError(f"item {index + 1} of a list is {_show(item)}, not an object")
         ident = str(item.get(key))
         latest.pop(ident, None)
         latest[ident] = item
@@ -180,11 +225,35 @@ def latest_by_id(items: Iterable[dict[str, Any]], key: str = "id") -> list[dict[
 # -- reading and building orders ----------------------------------------------------------
 
 
+_PLAIN_NUMBER = re.compile(r"\s*[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*")
+
+
 def dec(value: Any) -> Decimal:
-    """A money field as Decimal: numbers (already Decimal) and strings alike; empty is 0."""
-    if value in (None, ""):
+    """A money field as Decimal: numbers (already Decimal) and strings alike; empty is 0.
+
+    A string must be a plain decimal number, as every platform writes its amounts:
+    ``"NaN"``, ``"1e3"`` or ``"12abc"`` are refused, not read as something else.
+
+    Raises:
+        ValueError: the value is not a finite number; the message quotes it.
+    """
+    if value is None or value == "":
         return ZERO
-    return value if isinstance(value, Decimal) else Decimal(str(value))
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a number")
+    elif isinstance(value, int):
+        return Decimal(value)
+    elif isinstance(value, str) and _PLAIN_NUMBER.fullmatch(value):
+        return Decimal(value.strip())
+    elif isinstance(value, float):
+        number = Decimal(str(value))
+    else:
+        raise ValueError(f"{_show(value)} is not a number")
+    if not number.is_finite():
+        raise ValueError(f"{value!r} is not a number")
+    return number
 
 
 def required_money(node: dict[str, Any], name: str, where: str, what: str) -> Decimal:
@@ -349,7 +418,12 @@ def orders_of_pages(
             continue
         if not isinstance(page, dict):
             raise InputError(filepath, 0, f"is not a {label} payload (expected an object)")
-        orders.extend(page.get(key) or [])
+        found = page.get(key) or []
+        if not isinstance(found, list):
+            raise InputError(
+                filepath, 0, f"field {key} is {_show(found)}, not a list of {label} orders"
+            )
+        orders.extend(found)
     return orders
 
 
@@ -368,7 +442,11 @@ def each_order(
     :class:`InputError` naming the order, so the user learns which order of a file of
     thousands is at fault instead of getting a traceback; ``invalid`` ends that sentence.
     """
-    for raw in latest_by_id(orders, key):
+    try:
+        latest = latest_by_id(list(orders), key)
+    except ShapeError as exc:
+        raise InputError(filepath, 0, f"{exc}, where orders are; fetch it again") from exc
+    for raw in latest:
         try:
             order = parse(raw)
             yield order
@@ -376,10 +454,60 @@ def each_order(
                 yield from refunds(raw, order)
         except InputError:
             raise
-        except (KeyError, TypeError, ArithmeticError, ValueError) as exc:
+        except KeyError as exc:
             raise InputError(
                 filepath, 0, f"order {raw.get(key, '?')}: field {exc} {invalid}"
             ) from exc
+        except (TypeError, ArithmeticError, ValueError, AttributeError) as exc:
+            raise InputError(
+                filepath, 0, f"order {raw.get(key, '?')}: {describe_error(raw, exc)} {invalid}"
+            ) from exc
+
+
+_MONEY_KEY = re.compile(r"(amount|price|total|tax|discount|fee|net|gross|quantity|rate)", re.I)
+
+
+def describe_error(raw: Any, exc: Exception) -> str:
+    """Name the field of a payload a parsing error came from, as well as it can be told.
+
+    A value quoted by the error (``'NaN' is not a number``) is looked up in the order; a
+    pydantic error names its field; a failed Decimal conversion is pinned on the first
+    money-like field that is not a plain number. Without a match, the error's own words.
+    """
+    message = str(exc)
+    leaves = list(_leaves(raw, "")) if isinstance(raw, dict | list) else []
+    for path, value in leaves:
+        if isinstance(value, str | Decimal | float) and message.startswith(f"{value!r} "):
+            return f"field {path} ({_show(value)})"
+    if isinstance(exc, ValidationError):
+        error = exc.errors()[0]
+        found = str(error.get("input"))
+        for path, value in leaves:
+            if isinstance(value, str | Decimal | float) and str(value) == found:
+                return f"field {path} ({_show(value)}: {error['msg']})"
+        where = ".".join(str(part) for part in error["loc"]) or "a field"
+        return f"field {where} ({_show(error.get('input'))}: {error['msg']})"
+    if isinstance(exc, ArithmeticError):
+        for path, value in leaves:
+            last = path.rsplit(".", 1)[-1]
+            money = isinstance(value, str) and value and _MONEY_KEY.search(last)
+            if money and not _PLAIN_NUMBER.fullmatch(value):
+                return f"field {path} ({_show(value)}, not a number)"
+        return "a field that should be a number (NaN, infinite or not a number)"
+    if isinstance(exc, KeyError):
+        return f"field {exc}"
+    return f"a field ({message or type(exc).__name__})"
+
+
+def _leaves(node: Any, prefix: str) -> Iterator[tuple[str, Any]]:
+    if isinstance(node, dict):
+        for name, value in node.items():
+            yield from _leaves(value, f"{prefix}.{name}" if prefix else str(name))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _leaves(value, f"{prefix}[{index}]")
+    else:
+        yield prefix, node
 
 
 def searched_orders(

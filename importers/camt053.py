@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 
 from lxml import etree
 from lxml.etree import _Element
@@ -39,8 +40,12 @@ from ecomledger.importers._bank import (
     number_occurrences,
     reconcile,
 )
+from ecomledger.importers._currency import is_currency
 from ecomledger.importers._text import read_head
 from ecomledger.model import BankLine
+
+#: An ``xs:date``: the day, optionally followed by a time-zone offset that does not move it.
+_XS_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:Z|[+-]\d{2}:\d{2})?$")
 
 
 def _text(node: _Element | None, path: str) -> str:
@@ -52,6 +57,9 @@ def _text(node: _Element | None, path: str) -> str:
 
 def _texts(node: _Element, path: str) -> list[str]:
     return [(e.text or "").strip() for e in node.findall(path) if (e.text or "").strip()]
+
+
+_XS_AMOUNT = re.compile(r"[0-9]+(?:\.[0-9]+)?")  # ISO 20022 amounts: unsigned decimals
 
 
 class Importer(BankImporter):
@@ -82,7 +90,7 @@ class Importer(BankImporter):
                 for ntry in stmt.findall("{*}Ntry")
                 if self._booked(ntry)
             ]
-            stated = self._stated(filepath, stmt, n)
+            stated = self._stated(filepath, stmt, n, stmt_lines, statement.findings)
             statement.balances += reconcile(self, filepath, stated, stmt_lines, statement.findings)
             lines += stmt_lines
         statement.lines = number_occurrences(lines)
@@ -112,25 +120,43 @@ class Importer(BankImporter):
         amt = node.find("{*}Amt")
         if amt is None:
             raise InputError(filepath, node.sourceline or 0, "an entry or balance has no Amt")
-        try:
-            value = Decimal((amt.text or "").strip())
-        except InvalidOperation as exc:
+        text = (amt.text or "").strip()
+        if not _XS_AMOUNT.fullmatch(text):  # Decimal() would take NaN, 5e3, -Infinity
             raise InputError(
-                filepath, amt.sourceline or 0, f"{amt.text!r} is not an amount"
-            ) from exc
+                filepath,
+                amt.sourceline or 0,
+                f"Amt {amt.text!r} is not an amount (digits, a decimal point, no sign)",
+            )
+        value = Decimal(text)
         if _text(node, "{*}CdtDbtInd") == "DBIT":
             value = -value
         return value, amt.get("Ccy", "")
 
     def _date(self, filepath: str, node: _Element | None, what: str) -> dt.date:
-        text = _text(node, "{*}Dt") or _text(node, "{*}DtTm")[:10]
+        """The day a ``Dt`` (``xs:date``) or ``DtTm`` names, as the bank wrote it.
+
+        ``xs:date`` may carry a time-zone offset (``2017-04-01+02:00``, ``2017-04-01Z``):
+        the schema says it is still that date, so the offset is dropped, not applied.
+        """
+        day = _text(node, "{*}Dt")
+        match = _XS_DATE.match(day)
+        text = match.group(1) if match else day or _text(node, "{*}DtTm")[:10]
         try:
             return dt.date.fromisoformat(text)
         except ValueError as exc:
             line = node.sourceline if node is not None else 0
             raise InputError(filepath, line or 0, f"{what} {text!r} is not a date") from exc
 
-    def _stated(self, filepath: str, stmt: _Element, n: int) -> StatedBalances:
+    def _stated(
+        self, filepath: str, stmt: _Element, n: int, lines: list[BankLine], findings: list[str]
+    ) -> StatedBalances:
+        """The statement's opening and closing balances, in the currency its lines are
+        booked in.
+
+        A code that is not ISO 4217 (an anonymiser's ``PRA``) is not a currency the books
+        hold: the balances are then checked and asserted in the currency the statement's
+        lines were booked in (the account's, see ``currency_of``), never in that code.
+        """
         found: dict[str, tuple[Decimal, dt.date, int]] = {}
         currency = _text(stmt, "{*}Acct/{*}Ccy")
         for bal in stmt.findall("{*}Bal"):
@@ -145,13 +171,21 @@ class Importer(BankImporter):
         return StatedBalances(
             label=f"statement {n} ({ident}) of {os.path.basename(filepath)}",
             account=self.account_for(self._account_id(stmt)),
-            currency=(currency or self.currency).upper(),
+            currency=self._booked_currency(currency, filepath, stmt, lines, findings),
             opening=opening[0] if opening else None,
             opening_lineno=opening[2] if opening else 0,
             closing=closing[0] if closing else None,
             closing_date=closing[1] if closing else None,
             closing_lineno=closing[2] if closing else 0,
         )
+
+    def _booked_currency(
+        self, code: str, filepath: str, stmt: _Element, lines: list[BankLine], findings: list[str]
+    ) -> str:
+        booked = {line.currency for line in lines}
+        if not is_currency(code.strip().upper()) and len(booked) == 1:
+            return booked.pop()
+        return self.currency_of(code, filepath, stmt.sourceline or 0, findings)[0]
 
     def _line(
         self, filepath: str, stmt: _Element, ntry: _Element, statement: Statement

@@ -60,6 +60,76 @@ def split_statements(text: str) -> list[tuple[int, str]]:
     return out
 
 
+_LINE_61 = re.compile(
+    r":61:(?P<date>\d{6})(?P<entry>\d{4}|\s{4})?(?P<mark>R?[DC])[A-Z]?\s?"
+    r"(?P<amount>\d{1,14},\d{0,3})(?![\d,])"
+)
+_BALANCE = re.compile(r":6[0245][FM]?:[CD](?P<date>\d{6})[A-Z]{3}(?P<amount>\d{1,14},\d{0,3})\s*")
+_BALANCE_TAG = re.compile(r":6[0245][FM]?:")
+_MANGLED_61 = re.compile(r":?\s?61\s?:\s?\d{6}")
+
+
+def check_lines(filepath: str, first_lineno: int, chunk: str) -> None:
+    """Refuse a statement whose ``:61:`` or balance line is not what SWIFT defines.
+
+    The ``mt-940`` package skips a ``:61:`` it cannot match, gluing its ``:86:`` text to
+    the line before, and moves an impossible date (31 February) to the month's last day:
+    a movement lost and another one mislabelled, without a word. So each such line is
+    checked here first, and a bad one refuses the file naming its line.
+
+    Raises:
+        InputError: naming the line, what is wrong and the format expected.
+    """
+    for offset, raw in enumerate(chunk.split("\n")):
+        lineno = first_lineno + offset
+        line = raw.rstrip()
+        if _MANGLED_61.match(line.lstrip()) and not line.startswith(":61:"):
+            raise InputError(
+                filepath,
+                lineno,
+                f"this line looks like a ':61:' statement line but is not one "
+                f"({line[:40]!r}); read as text, its movement would be lost: fix the tag "
+                "or export the statement again",
+            )
+        if line.startswith(":61:"):
+            match = _LINE_61.match(line)
+            if match is None:
+                raise InputError(
+                    filepath,
+                    lineno,
+                    f"this ':61:' line cannot be read ({line.strip()[:40]!r}); SWIFT writes "
+                    "it YYMMDD[MMDD], C/D/RC/RD, the amount with a decimal comma and the "
+                    "transaction code: export the statement again",
+                )
+            _check_date(filepath, lineno, match.group("date"))
+            entry = match.group("entry")
+            if entry and entry.strip():
+                _check_date(filepath, lineno, "00" + entry, "entry date")
+        elif _BALANCE_TAG.match(line):
+            match = _BALANCE.fullmatch(line)
+            if match is None:
+                raise InputError(
+                    filepath,
+                    lineno,
+                    f"this balance line cannot be read ({line.strip()[:40]!r}); SWIFT writes "
+                    "it C or D, YYMMDD, the currency and the amount with a decimal comma",
+                )
+            _check_date(filepath, lineno, match.group("date"))
+
+
+def _check_date(filepath: str, lineno: int, yymmdd: str, what: str = "date") -> None:
+    """A YYMMDD date must exist (``00`` years are leap, so an entry's 29 February passes)."""
+    try:
+        dt.date(2000 + int(yymmdd[:2]), int(yymmdd[2:4]), int(yymmdd[4:6]))
+    except ValueError as exc:
+        raise InputError(
+            filepath,
+            lineno,
+            f"the {what} {yymmdd[-4:] if what != 'date' else yymmdd} is not a day of the "
+            "calendar (YYMMDD); the file is damaged: export it again",
+        ) from exc
+
+
 def _stated_balance(data: dict[str, Any], kind: str) -> Any:
     return data.get(f"final_{kind}_balance") or data.get(f"intermediate_{kind}_balance")
 
@@ -103,6 +173,7 @@ class Importer(BankImporter):
 
     @staticmethod
     def _parse_one(filepath: str, lineno: int, chunk: str) -> mt940.models.Transactions:
+        check_lines(filepath, lineno, chunk)
         transactions = mt940.models.Transactions()
         try:
             transactions.parse(chunk)

@@ -36,17 +36,31 @@ from zoneinfo import ZoneInfo
 from beancount.core import data
 from beancount.core.amount import Amount
 
+from ecomledger.codes import ISO_3166, ISO_4217, is_country, is_currency
+from ecomledger.errors import InputError
 from ecomledger.model import (
     BankLine,
     Order,
     OrderLine,
     OrderStatus,
     Payout,
+    Record,
     Refund,
     ShippingLine,
     StatementBalance,
 )
-from ecomledger.money import CENT, ZERO, rate_component, round_money, vat_from_inclusive
+from ecomledger.money import (
+    CENT,
+    MAX_AMOUNT,
+    ZERO,
+    money_fits,
+    money_problem,
+    plain,
+    quantum,
+    rate_component,
+    round_money,
+    vat_from_inclusive,
+)
 
 EU_COUNTRIES = frozenset(
     [
@@ -250,12 +264,285 @@ def bookable(order: Order) -> bool:
     return order.status is OrderStatus.PAID
 
 
+# -- what a record must be before it is booked -------------------------------------------
+#
+# Every value below ends up in the books as Beancount *syntax* (a currency after a number, a
+# country or a rate inside an account name) or as an amount. A payload is data from outside:
+# ``"EUR\n2020-01-01 open Assets:X"`` as a currency would add a directive, ``10.005 EUR`` or
+# ``1E-7`` would be money nobody moved, ``NaN`` would stop the loader. So each record is
+# checked once, here, whatever importer built it, and a bad one refuses the whole file with
+# one sentence naming the record and the field (``ecomledger import`` then writes nothing).
+
+
+def _refuse(record: Record, what: str, message: str) -> InputError:
+    return InputError(
+        record.filename,
+        record.lineno,
+        f"{what}: {message}; the file is not imported: correct it at the source and "
+        "fetch or export it again",
+    )
+
+
+def _check_currency(record: Record, what: str, field_name: str, code: str) -> None:
+    if not is_currency(code):
+        raise _refuse(
+            record, what, f"field {field_name} is {code!r}, not an ISO 4217 currency code"
+        )
+
+
+def _check_country(record: Record, what: str, field_name: str, code: str) -> None:
+    if code and not is_country(code.upper()):
+        raise _refuse(
+            record,
+            what,
+            f"field {field_name} is {code!r}, not an ISO 3166 country code (two letters)",
+        )
+
+
+def _check_money(
+    record: Record, what: str, field_name: str, amount: Decimal | None, currency: str
+) -> None:
+    if amount is None:
+        return
+    problem = money_problem(amount, currency)
+    if problem:
+        raise _refuse(record, what, f"field {field_name}: {problem}")
+
+
+def _check_number(record: Record, what: str, field_name: str, number: Decimal) -> None:
+    if not number.is_finite() or abs(number) >= MAX_AMOUNT:
+        raise _refuse(record, what, f"field {field_name} is {number}, not a usable number")
+
+
+def _check_rate(record: Record, what: str, field_name: str, rate: Decimal) -> None:
+    """A VAT rate becomes an account component (``...:FR:5-5``): a number in [0, 100)."""
+    _check_number(record, what, field_name, rate)
+    if not ZERO <= rate < 100:
+        raise _refuse(record, what, f"field {field_name} is {rate}, not a VAT rate in percent")
+
+
+def _order_label(order: Order) -> str:
+    return f"order {order.order_number or order.order_id}"
+
+
+def check_order(order: Order) -> None:
+    """Refuse an order that no invoice can be made of (see the comment above).
+
+    Checked: the currencies (ISO 4217), the customer's and the taxing country (ISO 3166),
+    every amount (finite, a whole number of the currency's minor units, line totals
+    included), VAT rates (0 to 100) and the total, which cannot be negative: money given
+    back is a refund, and a negative invoice is no invoice.
+
+    Raises:
+        InputError: naming the file, the order and the field.
+    """
+    if _order_fits(order):  # the common case, told apart without building any message
+        return
+    what, ccy = _order_label(order), order.currency
+    _check_currency(order, what, "currency", ccy)
+    if order.presentment_currency:
+        _check_currency(order, what, "presentment_currency", order.presentment_currency)
+        _check_money(
+            order,
+            what,
+            "presentment_total",
+            order.presentment_total,
+            order.presentment_currency,
+        )
+    _check_country(order, what, "customer.country", order.customer.country)
+    _check_country(order, what, "tax_country", order.tax_country)
+    _check_money(order, what, "total", order.total, ccy)
+    _check_money(order, what, "gift_card_payments", order.gift_card_payments, ccy)
+    if order.total < 0:
+        raise _refuse(
+            order, what, f"field total is {order.total} {ccy}: an invoice cannot be negative"
+        )
+    for i, line in enumerate(order.lines):
+        name = f"lines[{i}]"
+        _check_number(order, what, f"{name}.quantity", line.quantity)
+        _check_number(order, what, f"{name}.unit_price", line.unit_price)
+        _check_rate(order, what, f"{name}.vat_rate", line.vat_rate)
+        _check_money(
+            order, what, f"{name}.quantity x unit_price", line.quantity * line.unit_price, ccy
+        )
+        _check_money(order, what, f"{name}.discount", line.discount, ccy)
+        _check_money(order, what, f"{name}.tax", line.tax, ccy)
+    for i, ship in enumerate(order.shipping):
+        name = f"shipping[{i}]"
+        _check_rate(order, what, f"{name}.vat_rate", ship.vat_rate)
+        _check_money(order, what, f"{name}.price", ship.price, ccy)
+        _check_money(order, what, f"{name}.discount", ship.discount, ccy)
+        _check_money(order, what, f"{name}.tax", ship.tax, ccy)
+
+
+def _order_fits(order: Order) -> bool:
+    """Whether an order passes every check of :func:`check_order` (fast path).
+
+    True only if the checks would all pass; False sends the order through them, which
+    then name what is wrong. One pass over the lines, and the amounts tested together by
+    :func:`money_fits` (a loop of C calls), since every order of every import comes here.
+    """
+    ccy, shown = order.currency, order.presentment_currency
+    country, taxed = order.customer.country, order.tax_country
+    total = order.total
+    if not (
+        ccy in ISO_4217
+        and (not country or country.upper() in ISO_3166)
+        and (not taxed or taxed.upper() in ISO_3166)
+        and total.is_finite()
+        and total >= 0
+    ):
+        return False
+    amounts = [total, order.gift_card_payments]
+    if shown:
+        shown_total = order.presentment_total
+        if shown not in ISO_4217:
+            return False
+        if shown_total is not None:
+            if shown == ccy:
+                amounts.append(shown_total)
+            elif not money_fits((shown_total,), shown):
+                return False
+    add = amounts.append
+    for line in order.lines:
+        quantity, price, rate = line.quantity, line.unit_price, line.vat_rate
+        if not (
+            quantity.is_finite()
+            and price.is_finite()
+            and rate.is_finite()
+            and ZERO <= rate < 100
+            and abs(quantity) < MAX_AMOUNT
+            and abs(price) < MAX_AMOUNT
+        ):
+            return False
+        add(quantity * price)
+        add(line.discount)
+        if line.tax is not None:
+            add(line.tax)
+    for ship in order.shipping:
+        rate = ship.vat_rate
+        if not (rate.is_finite() and ZERO <= rate < 100):
+            return False
+        add(ship.price)
+        add(ship.discount)
+        if ship.tax is not None:
+            add(ship.tax)
+    return money_fits(amounts, ccy)
+
+
+def _refund_fits(refund: Refund) -> bool:
+    """Whether a refund passes every check of :func:`check_refund` (fast path, as
+    :func:`_order_fits`)."""
+    total = refund.total
+    if not (refund.currency in ISO_4217 and total.is_finite() and total >= 0):
+        return False
+    amounts = [total, refund.gift_card_refunds, refund.shipping_amount, refund.shipping_tax]
+    rates = [refund.shipping_vat_rate]
+    for line in refund.lines:
+        quantity = line.quantity
+        if not (quantity.is_finite() and abs(quantity) < MAX_AMOUNT):
+            return False
+        rates.append(line.vat_rate)
+        amounts.append(line.amount)
+        amounts.append(line.tax)
+    for rate in rates:
+        if not (rate.is_finite() and ZERO <= rate < 100):
+            return False
+    return money_fits(amounts, refund.currency)
+
+
+def _payout_fits(payout: Payout) -> bool:
+    """Whether a payout passes every check of :func:`check_payout` (fast path)."""
+    if payout.currency not in ISO_4217:
+        return False
+    amounts = [payout.amount, payout.fees]
+    for part in (*payout.transactions, *payout.components):
+        amounts += (part.amount, part.fee, part.net)
+    return money_fits(amounts, payout.currency)
+
+
+def check_refund(refund: Refund) -> None:
+    """Refuse a refund whose values cannot be booked exactly (as :func:`check_order`).
+
+    Raises:
+        InputError: naming the file, the refund and the field.
+    """
+    if _refund_fits(refund):  # the common case, told apart without building any message
+        return
+    what, ccy = f"refund {refund.refund_id} of order {refund.order_id}", refund.currency
+    _check_currency(refund, what, "currency", ccy)
+    _check_money(refund, what, "total", refund.total, ccy)
+    _check_money(refund, what, "gift_card_refunds", refund.gift_card_refunds, ccy)
+    if refund.total < 0:
+        raise _refuse(
+            refund,
+            what,
+            f"field total is {refund.total} {ccy}: a refund gives money back, so it is positive",
+        )
+    for i, line in enumerate(refund.lines):
+        name = f"lines[{i}]"
+        _check_number(refund, what, f"{name}.quantity", line.quantity)
+        _check_rate(refund, what, f"{name}.vat_rate", line.vat_rate)
+        _check_money(refund, what, f"{name}.amount", line.amount, ccy)
+        _check_money(refund, what, f"{name}.tax", line.tax, ccy)
+    _check_rate(refund, what, "shipping_vat_rate", refund.shipping_vat_rate)
+    _check_money(refund, what, "shipping_amount", refund.shipping_amount, ccy)
+    _check_money(refund, what, "shipping_tax", refund.shipping_tax, ccy)
+
+
+def check_payout(payout: Payout) -> None:
+    """Refuse a payout whose currency or amounts cannot be booked exactly.
+
+    Raises:
+        InputError: naming the file, the payout and the field.
+    """
+    if _payout_fits(payout):  # the common case, told apart without building any message
+        return
+    what, ccy = f"payout {payout.payout_id}", payout.currency
+    _check_currency(payout, what, "currency", ccy)
+    _check_money(payout, what, "amount", payout.amount, ccy)
+    _check_money(payout, what, "fees", payout.fees, ccy)
+    for i, part in enumerate((*payout.transactions, *payout.components)):
+        _check_money(payout, what, f"transactions[{i}].amount", part.amount, ccy)
+        _check_money(payout, what, f"transactions[{i}].fee", part.fee, ccy)
+        _check_money(payout, what, f"transactions[{i}].net", part.net, ccy)
+
+
+def charges_nothing(order: Order) -> bool:
+    """Whether an order has nothing of value: total 0, no gift card used, every line and
+    shipping line at 0. Such an order is no sale, and an invoice number given to it would
+    be a gap-free number spent on nothing; the importers leave it out with a finding."""
+    return (
+        not order.total
+        and not order.gift_card_payments
+        and not any(line.unit_price for line in order.lines)
+        and not any(ship.price for ship in order.shipping)
+    )
+
+
+def _price_findings(order: Order) -> list[str]:
+    """Unit prices below the currency's smallest unit (``0.004 EUR``): booked, since the
+    line's total is exact, but no real price list has them, so the invoice is flagged."""
+    unit = quantum(order.currency)
+    return [
+        f"line {i + 1} ({line.sku or line.description or 'no SKU'}) has the unit price "
+        f"{plain(line.unit_price)} {order.currency}, below the smallest unit of "
+        f"{order.currency} ({unit}); check the price in the shop"
+        for i, line in enumerate(order.lines)
+        if line.unit_price and abs(line.unit_price) < unit
+    ]
+
+
 def book_order(order: Order, ctx: SaleContext, invoice: str = "") -> data.Transaction:
     """Book a paid order as an invoice transaction.
 
     ``invoice`` is usually left empty: numbers are given after dedupe, in date order, by
     :func:`ecomledger.numbering.assign_numbers`, which also prefixes the narration.
+
+    Raises:
+        InputError: the order cannot be booked exactly (:func:`check_order`).
     """
+    check_order(order)
     ccy = order.currency
     country = order.customer.country.upper() or ctx.home_country
     revenue = f"Income:Sales:Goods:{market(country, order.customer.vat_number, ctx.home_country)}"
@@ -308,6 +595,9 @@ def book_order(order: Order, ctx: SaleContext, invoice: str = "") -> data.Transa
             f"the lines add up to {order.total + residual} {ccy} but the order's total is "
             f"{order.total} {ccy}; the difference of {residual} {ccy} is on {ROUNDING}"
         )
+    findings = _price_findings(order)
+    if findings:
+        discrepancy = "; ".join(filter(None, [discrepancy, *findings]))
     postings.add(ROUNDING, residual)
     meta = _txn_meta(
         order,
@@ -362,9 +652,15 @@ def book_refund(
     """Book a refund of ``order`` as a credit note.
 
     The credit note reverses the revenue and VAT of the refunded lines on the accounts the
-    invoice used, and returns the money through the same clearing account. Its number and
+    invoice used, and returns the money through the same clearing account. A gift card
+    refunded, and money put back on a gift card, go to the gift-card liability: neither
+    was a sale, and a card never restocks. Its number and
     the invoice it credits are filled in by :func:`ecomledger.numbering.assign_numbers`.
+
+    Raises:
+        InputError: the refund cannot be booked exactly (:func:`check_refund`).
     """
+    check_refund(refund)
     ccy = refund.currency
     invoice = book_order(order, ctx)
     country = str(invoice.meta.get("country", ctx.home_country))
@@ -374,10 +670,18 @@ def book_refund(
         f"Income:Sales:Goods:{market(country, order.customer.vat_number, ctx.home_country)}",
     )
     postings = _Postings(ccy)
-    postings.add(ctx.clearing_account, -refund.total)
+    postings.add(ctx.clearing_account, -(refund.total - refund.gift_card_refunds))
+    if refund.gift_card_refunds:
+        postings.add(GIFT_CARDS, -refund.gift_card_refunds)  # the money goes back on cards
     vat_by_account: dict[str, Decimal] = {}
     export = revenue.endswith(":Export")
+    gift_skus = {line.sku for line in order.lines if line.gift_card and line.sku}
     for line in refund.lines:
+        if line.gift_card or line.sku in gift_skus:
+            # a gift card sold was a liability, not a sale: refunding it cancels the card
+            card: dict[str, object] = {"description": line.description}
+            postings.add(GIFT_CARDS, line.amount + line.tax, card if line.description else None)
+            continue
         account, rate = _tax_target(country, line.vat_rate, ctx, tax_country, export)
         meta: dict[str, object] = {"vat_rate": rate, "qty": -line.quantity}
         if line.sku:
@@ -450,12 +754,25 @@ def book_payout(
     """Book a payout: fees leave clearing for expenses, the rest for transit (58).
 
     The bank line that receives the money later moves it from ``Assets:Transfers`` to the
-    bank; reconciliation checks that both sides met.
+    bank; reconciliation checks that both sides met. Only what the books put on the
+    clearing account (sales, refunds, a failed payout retried) is cleared from it; the
+    other components of the payout's gross, when the source names them, go to their own
+    accounts (:func:`_component_account`), so the clearing account ends at zero.
+
+    Raises:
+        InputError: the payout cannot be booked exactly (:func:`check_payout`).
     """
+    check_payout(payout)
     postings = _Postings(payout.currency)
     postings.add(TRANSFERS, payout.amount)
     postings.add(fees_account, payout.fees)
-    postings.add(clearing_account, -(payout.amount + payout.fees))
+    elsewhere = ZERO
+    for kind, gross in _components(payout):
+        account = _component_account(kind, clearing_account, fees_account)
+        if account != clearing_account:
+            postings.add(account, -gross, {"payout_component": kind})
+            elsewhere += gross
+    postings.add(clearing_account, -(payout.amount + payout.fees - elsewhere))
     meta = _txn_meta(
         payout,
         source=payout.source,
@@ -473,6 +790,36 @@ def book_payout(
         data.EMPTY_SET,
         postings.items,
     )
+
+
+CHARGEBACKS = "Expenses:Chargebacks"
+
+
+def _components(payout: Payout) -> list[tuple[str, Decimal]]:
+    """The payout's gross by kind of component, in a stable order."""
+    totals: dict[str, Decimal] = {}
+    for part in payout.components:
+        totals[part.type] = totals.get(part.type, ZERO) + part.amount
+    return sorted(totals.items())
+
+
+def _component_account(kind: str, clearing_account: str, fees_account: str) -> str:
+    """Where one kind of payout component is booked.
+
+    Charges, refunds and retried payouts were put on the clearing account by the orders,
+    credit notes and the failed payout: they clear it. An adjustment (a fee given back on
+    a cancelled order, a correction) is a fee's, on its own sub-account so that the fees
+    stated stay apart; a dispute's amount (a chargeback, then its reversal when the
+    dispute is won) is a loss until won back; reserved funds are still the merchant's
+    money, held on a reserve sub-account of the clearing account until released.
+    """
+    if kind == "adjustment":
+        return f"{fees_account}:Adjustments"
+    if kind == "dispute":
+        return CHARGEBACKS
+    if kind == "reserve":
+        return f"{clearing_account}:Reserved"  # as the processor importers name it
+    return clearing_account
 
 
 def bank_line_key(line: BankLine) -> str:

@@ -10,10 +10,12 @@ its token (``token_env = "SHOPIFY_TOKEN"``), and a literal secret is refused.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -24,6 +26,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from stdnum import iban
 from stdnum.eu import vat as eu_vat
 from stdnum.fr import siren as fr_siren
 
@@ -49,11 +52,102 @@ def _check_account(value: str) -> str:
     return value
 
 
+#: Prefixes of the tokens and keys the supported platforms (and common tools) issue.
+_TOKEN_PREFIXES = re.compile(
+    r"^(?:shp(?:at|ca|pa|ss)_|[sprk]k_(?:live|test)_|whsec_|(?:ck|cs)_[0-9a-f]{20}|"
+    r"gh[pousr]_|github_pat_|glpat|xox[abpr]|AKIA|ASIA|EAAA|sq0|AIza|eyJ)"
+)
+_VOWELS = frozenset("AEIOUYaeiouy")
+
+
+def looks_like_secret(value: str) -> bool:
+    """Whether a value written where a *name* belongs is more likely a token or a key.
+
+    Environment variable names are words joined by underscores (``SHOPIFY_TOKEN``).
+    Secrets are long runs without separators: a word starting with a known token prefix
+    (``shpat_``, ``sk_live_``, ``ck_`` + hex...), or a word of 16 characters or more
+    mixing letters and digits, or mixing cases, or of 20 letters that read as random
+    (a ``ZQ88PRJX...`` PrestaShop key, which the identifier grammar alone lets through).
+    """
+    if len(value) > 64:
+        return True
+    for word in re.split(r"[^A-Za-z0-9]+", value):
+        if _TOKEN_PREFIXES.match(word):
+            return True
+        if len(word) < 16:
+            continue
+        digits = sum(ch.isdigit() for ch in word)
+        letters = len(word) - digits
+        if digits >= 3 and letters >= 3:
+            return True
+        if any(ch.islower() for ch in word) and any(ch.isupper() for ch in word):
+            return True
+        if len(word) >= 20 and _random_letters(word, letters):
+            return True
+    return False
+
+
+def _random_letters(word: str, letters: int) -> bool:
+    """Letters drawn at random rather than words: few vowels, five consonants in a row,
+    or more distinct letters than words of that length have (entropy over 3.7 bits)."""
+    if sum(ch in _VOWELS for ch in word) < 0.28 * letters:
+        return True
+    if re.search(r"[^AEIOUYaeiouy0-9]{5}", word):
+        return True
+    counts = [word.count(ch) for ch in set(word)]
+    return -sum(c / len(word) * math.log2(c / len(word)) for c in counts) > 3.7
+
+
 def _check_env(value: str) -> str:
-    if value and not _ENV_NAME.match(value):
+    """An environment variable's *name*; never repeats the value, which may be a secret."""
+    if not value:
+        return value
+    if looks_like_secret(value):
         raise ValueError(
-            f"{value!r} is not an environment variable name; name the variable that holds "
-            "the secret (e.g. 'SHOPIFY_TOKEN'), never the secret itself"
+            "the value looks like a secret (a token or key), not a variable's name; secrets "
+            "never live in this file: revoke it if the file was shared, put it in an "
+            "environment variable and write the variable's name here (e.g. 'SHOPIFY_TOKEN')"
+        )
+    if not _ENV_NAME.match(value):
+        shown = f"{value!r}" if len(value) <= 24 else "the value"  # short, and no secret
+        raise ValueError(
+            f"{shown} is not an environment variable name (letters, digits and _, not "
+            "starting with a digit); name the variable that holds the secret (e.g. "
+            "'SHOPIFY_TOKEN'), never the secret itself"
+        )
+    return value
+
+
+_SECRET_QUERY = re.compile(
+    r"(?:^|&)[^=&]*(?:token|secret|password|passwd|api_?key|ws_key|consumer_key|sig)[^=&]*=",
+    re.I,
+)
+
+
+def _check_url(value: str) -> str:
+    """A shop's or processor's base URL, without credentials in it.
+
+    ``https://key:secret@shop.example`` or ``?consumer_secret=...`` would put a secret in
+    the configuration and in every error that names the URL; both are refused, and the
+    message does not repeat the URL.
+    """
+    if not value:
+        return value
+    try:
+        parts = urlsplit(value)
+        userinfo = "@" in parts.netloc or parts.username is not None
+    except ValueError as exc:
+        raise ValueError("the value is not a URL; write it like 'https://shop.example'") from exc
+    if userinfo:
+        raise ValueError(
+            "the URL carries a user name or password (before '@'); remove them, put the "
+            "secret in an environment variable and name it in token_env (or key_env and "
+            "secret_env)"
+        )
+    if _SECRET_QUERY.search(parts.query):
+        raise ValueError(
+            "the URL's query carries a key or token; remove it, put the secret in an "
+            "environment variable and name it in token_env (or key_env and secret_env)"
         )
     return value
 
@@ -78,6 +172,39 @@ class Company(_Model):
     currency: str = "EUR"
     timezone: str = "Europe/Paris"
     fiscal_year_start: str = "01-01"  # MM-DD
+    # What invoices print (Code de commerce R123-237, L441-9); checked when rendering needs
+    # them (see ecomledger.invoices.document.seller_problem), so books without invoices
+    # need not state them.
+    legal_form: str = ""  # "SAS", "SARL", "EURL"...
+    share_capital: str = ""  # "10000" or "10000.00", in the company's currency
+    rcs_city: str = ""  # the registry's city: "Paris" prints "RCS Paris 732 829 320"
+    payment_days: int = Field(default=30, ge=0, le=60)  # B2B due date = issue + N days
+    late_payment_rate: str = ""  # yearly percent, e.g. "12.15" (at least 3x legal interest)
+    email: str = ""  # the seller's electronic address on Factur-X (BT-34)
+    iban: str = ""  # printed for B2B invoices left to pay by transfer
+    bic: str = ""
+    logo: str = ""  # image path, relative to the books' folder
+    footer: str = ""  # one free line at the bottom of every invoice
+
+    @field_validator("share_capital", "late_payment_rate")
+    @classmethod
+    def _decimal_text(cls, value: str) -> str:
+        if value and not re.fullmatch(r"\d+(\.\d{1,2})?", value.strip()):
+            raise ValueError(
+                f"{value!r} is not an amount like '10000' or '12.15' (digits, a dot, at "
+                "most 2 decimals, no currency or % sign)"
+            )
+        return value.strip()
+
+    @field_validator("iban")
+    @classmethod
+    def _iban(cls, value: str) -> str:
+        if not value:
+            return value
+        compact = iban.compact(value)
+        if not iban.is_valid(compact):
+            raise ValueError(f"{value!r} is not a valid IBAN (checksum fails); copy it from a RIB")
+        return compact
 
     @field_validator("siren")
     @classmethod
@@ -162,11 +289,19 @@ class Shop(_Model):
     processor: str = ""  # the configured processor that takes this shop's payments
     clearing_account: str = ""
     options: dict[str, str | int | list[str]] = {}  # client extras: page_size, site_id...
+    # "order": one entry per order; "day"/"payout": one summary entry per day (and payout)
+    # with the orders in an evidence file under documents/ (ecomledger.summary).
+    granularity: Literal["order", "day", "payout"] = "order"
 
     @field_validator("token_env", "key_env", "secret_env")
     @classmethod
     def _env(cls, value: str) -> str:
         return _check_env(value)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return _check_url(value)
 
     @field_validator("clearing_account")
     @classmethod
@@ -200,6 +335,11 @@ class Processor(_Model):
     def _env(cls, value: str) -> str:
         return _check_env(value)
 
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return _check_url(value)
+
 
 class Bank(_Model):
     """A bank account whose statements are imported."""
@@ -211,11 +351,61 @@ class Bank(_Model):
     iban: str = ""
     layout: CsvLayout | None = None  # for format = "csv" (see importers/generic_csv.py)
     accounts: dict[str, str] = {}  # statement account id (IBAN, :25:) → Beancount account
+    # `ecomledger fetch` for banks with an API (see clients/qonto.py, revolut.py, gocardless.py)
+    api: Literal["", "qonto", "revolut", "gocardless"] = ""
+    url: str = ""  # the API's base URL; default: the bank's production URL
+    token_env: str = ""
+    key_env: str = ""
+    secret_env: str = ""
+    account_id: str = ""  # Revolut account id, GoCardless linked account id
+    options: dict[str, str | int | list[str]] = {}  # client extras: page_size, bank_account_id
 
     @field_validator("account")
     @classmethod
     def _account(cls, value: str) -> str:
         return _check_account(value)
+
+    @field_validator("token_env", "key_env", "secret_env")
+    @classmethod
+    def _env(cls, value: str) -> str:
+        return _check_env(value)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return _check_url(value)
+
+    @model_validator(mode="after")
+    def _api_settings(self) -> Bank:
+        """A bank fetched through an API names the variables its secrets are in."""
+        if not self.api:
+            if self.url or self.token_env or self.key_env or self.secret_env:
+                raise ValueError(
+                    "url and the *_env settings serve a bank fetched through its API; add "
+                    'api = "qonto", "revolut" or "gocardless", or remove them'
+                )
+            return self
+        pair = bool(self.key_env and self.secret_env)
+        if self.api == "qonto" and not (pair or self.token_env):
+            raise ValueError(
+                'api = "qonto" needs key_env (the variable holding the organization slug) '
+                "and secret_env (the one holding the API secret key)"
+            )
+        if self.api == "qonto" and not (self.iban or self.options.get("bank_account_id")):
+            raise ValueError(
+                'api = "qonto" needs the account\'s iban (or options.bank_account_id) to '
+                "know which account to fetch"
+            )
+        if self.api == "revolut" and not self.token_env:
+            raise ValueError(
+                'api = "revolut" needs token_env (the variable holding the access token)'
+            )
+        if self.api == "gocardless" and not (pair and self.account_id):
+            raise ValueError(
+                'api = "gocardless" needs key_env and secret_env (the variables holding the '
+                "secret id and secret key) and account_id (the linked account's id)"
+            )
+        return self
 
 
 class Invoices(_Model):
@@ -250,6 +440,31 @@ class Vat(_Model):
     rounding_tolerance: str = "0.01"
 
 
+class Stock(_Model):
+    """How sold goods are costed (the inventory plugin follows it)."""
+
+    method: Literal["FIFO", "CUMP"] = "FIFO"  # CUMP: weighted average (coût unitaire moyen)
+
+
+class Treasury(_Model):
+    """Cash-flow categories per account prefix, over the defaults of ecomledger.treasury."""
+
+    categories: dict[str, str] = {}
+
+    @field_validator("categories")
+    @classmethod
+    def _known(cls, value: dict[str, str]) -> dict[str, str]:
+        from ecomledger.treasury import CATEGORIES
+
+        for prefix, category in value.items():
+            if category not in CATEGORIES:
+                raise ValueError(
+                    f"{prefix!r} = {category!r}: not a category; use one of "
+                    + ", ".join(CATEGORIES)
+                )
+        return value
+
+
 class Config(_Model):
     """The whole ecomledger.toml."""
 
@@ -259,6 +474,8 @@ class Config(_Model):
     banks: tuple[Bank, ...] = ()
     invoices: Invoices = Invoices()
     vat: Vat = Vat()
+    treasury: Treasury = Treasury()
+    stock: Stock = Stock()
 
     def shop(self, name: str) -> Shop:
         """Return the shop called ``name``."""
