@@ -17,7 +17,11 @@ German, Spanish), never by position. What each file can vary, and what this impo
   are converted to the company's zone before the date is taken; an unknown one (the
   anonymised ``XXX``) leaves the time as the company's wall-clock time, with a finding.
 - **Memo rows** (balance impact ``Memo``/``Mémo``: holds, authorisations) do not move the
-  balance and are skipped.
+  balance and are skipped, and so are ``Pending Balance Payment`` rows, a hold placed on
+  and then removed from money already in the balance.
+- **Top-ups** of the balance from the merchant's own bank account or card
+  (``Funds Added From a Bank Account``, ``Débit sur carte bancaire``, ``Approvisionnement``)
+  are transfers, never sales.
 - **Currency conversions** come as row pairs (one debit, one credit, in two currencies)
   linked by the reference transaction id to the payment they fund. Each pair becomes one
   transaction with both legs (see :mod:`._processor`); a conversion row without its partner
@@ -109,8 +113,15 @@ TYPE_WORDS: tuple[tuple[Kind, tuple[str, ...]], ...] = (
                    "reembolso")),
     (Kind.TRANSFER, ("withdrawal", "retrait", "prelievo", "abbuchung", "auszahlung", "retiro",
                      "virement", "bonifico", "überweisung", "transferencia", "transfer",
-                     "approvisionnement", "add funds", "deposit", "ricarica", "einzahlung")),
+                     "approvisionnement", "add funds", "deposit", "ricarica", "einzahlung",
+                     # top-ups of the balance from the merchant's own bank account or card
+                     "funds added", "added from", "ajout de fonds", "débit sur carte",
+                     "fondos añadidos", "fondi aggiunti", "aufladung", "bankgutschrift")),
 )  # fmt: skip
+
+#: Row types that hold money inside the balance without moving it (placed, then removed):
+#: like memo rows, they are not movements and are skipped.
+NOT_MOVEMENTS = ("pending balance payment", "paiement du solde en attente")
 
 
 def classify(type_text: str, net: Decimal) -> Kind:
@@ -120,6 +131,12 @@ def classify(type_text: str, net: Decimal) -> Kind:
         if any(word in folded for word in words):
             return kind
     return Kind.CHARGE if net > ZERO else Kind.OTHER
+
+
+def _holds(type_text: str) -> bool:
+    """A hold of a pending payment placed on (or removed from) the balance: no movement."""
+    folded = type_text.casefold()
+    return any(words in folded for words in NOT_MOVEMENTS)
 
 
 _SLASHED = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
@@ -165,7 +182,7 @@ class Importer(ProcessorImporter):
         singles: list[Movement] = []
         conversions: dict[tuple[str, dt.date, str], list[Movement]] = {}
         for row in rows:
-            if row.get("impact").casefold() in MEMO:
+            if row.get("impact").casefold() in MEMO or _holds(row.get("type")):
                 continue
             movement = self._movement(row, form, statement.findings)
             if movement.kind is Kind.CONVERSION:

@@ -19,6 +19,7 @@ from ecomledger.errors import InputError
 from ecomledger.importers._orders import OrderImporter, Records
 from ecomledger.importers._payload import (
     dec,
+    describe_error,
     first_item,
     identify_payload,
     implied_rate,
@@ -279,8 +280,8 @@ def parse_refunds(order: dict[str, Any], source: str, where: str) -> list[Refund
                     amount=subtotal - tax if inclusive else subtotal,
                     tax=tax,
                     vat_rate=rate,
-                    restock=item.get("restock_type") in ("return", "cancel")
-                    or bool(refund.get("restock")),
+                    restock=_restocks(item, refund),
+                    gift_card=bool(line_item.get("gift_card") or original.get("gift_card")),
                 )
             )
         shipping_amount = shipping_tax = ZERO
@@ -291,11 +292,14 @@ def parse_refunds(order: dict[str, Any], source: str, where: str) -> list[Refund
         shipping_rate = next(
             (_tax(s)[0] for s in order.get("shipping_lines") or [] if s.get("tax_lines")), ZERO
         )
-        total = sum(
-            (_money(t, "amount") for t in refund.get("transactions") or []
-             if t.get("kind") == "refund" and t.get("status", "success") == "success"),
-            ZERO,
-        )  # fmt: skip
+        returned = [
+            t for t in refund.get("transactions") or []
+            if t.get("kind") == "refund" and t.get("status", "success") == "success"
+        ]  # fmt: skip
+        total = sum((_money(t, "amount") for t in returned), ZERO)
+        to_gift_cards = sum(
+            (_money(t, "amount") for t in returned if t.get("gateway") == "gift_card"), ZERO
+        )
         refunds.append(
             Refund(
                 source=source,
@@ -313,9 +317,27 @@ def parse_refunds(order: dict[str, Any], source: str, where: str) -> list[Refund
                 shipping_tax=shipping_tax,
                 shipping_vat_rate=shipping_rate,
                 total=total,
+                gift_card_refunds=to_gift_cards,
             )
         )
     return refunds
+
+
+#: ``restock_type`` values that put the units back in stock (``no_restock`` does not).
+_RESTOCKING = frozenset({"return", "cancel", "legacy_restock"})
+
+
+def _restocks(item: dict[str, Any], refund: dict[str, Any]) -> bool:
+    """Whether a refund line's units go back to stock: its own ``restock_type`` decides.
+
+    The refund-level ``restock`` flag is deprecated and says nothing per line: it is only
+    read for old refunds whose lines carry no ``restock_type``. A ``no_restock`` line (a
+    broken item the customer keeps) never restocks, whatever that flag says.
+    """
+    kind = item.get("restock_type")
+    if kind:
+        return str(kind) in _RESTOCKING
+    return bool(refund.get("restock"))
 
 
 def parse_payouts(document: Any, source: str, where: str) -> list[Payout]:
@@ -358,6 +380,7 @@ def parse_payouts(document: Any, source: str, where: str) -> list[Payout]:
         txns = tuple(by_payout.get(str(payout["id"]), ()))
         if txns and not summary:
             fees = sum((t.fee for t in txns), ZERO)
+        amount = Decimal(str(payout["amount"]))
         records.append(
             Payout(
                 source=source,
@@ -365,13 +388,63 @@ def parse_payouts(document: Any, source: str, where: str) -> list[Payout]:
                 payout_id=str(payout["id"]),
                 date=dt.date.fromisoformat(str(payout["date"])),
                 currency=str(payout.get("currency") or "EUR"),
-                amount=Decimal(str(payout["amount"])),
+                amount=amount,
                 fees=fees,
                 transactions=txns,
                 status=str(payout.get("status")),
+                components=_components(summary, txns, amount),
             )
         )
     return records
+
+
+#: Balance transaction types → the payout component they belong to (see
+#: :func:`ecomledger.booking.book_payout`); any other type is cleared like a charge.
+_COMPONENT_OF_TYPE = {
+    "charge": "charge",
+    "refund": "refund",
+    "dispute": "dispute",
+    "reserve": "reserve",
+    "adjustment": "adjustment",
+    "credit": "adjustment",
+    "debit": "adjustment",
+    "payout_failure": "retried",
+    "payout_cancellation": "retried",
+}
+
+#: Payout summary groups → component (Shopify counts disputes among the adjustments).
+_COMPONENT_OF_GROUP = {
+    "charges": "charge",
+    "refunds": "refund",
+    "adjustments": "adjustment",
+    "reserved_funds": "reserve",
+    "retried_payouts": "retried",
+}
+
+
+def _components(
+    summary: dict[str, Any], txns: tuple[BalanceTransaction, ...], amount: Decimal
+) -> tuple[BalanceTransaction, ...]:
+    """What a payout's gross is made of: its balance transactions when they explain it
+    (their nets add up to its amount), which tell a dispute from another adjustment; else
+    its summary's groups; else nothing (the whole gross then clears the clearing account).
+    """
+    if txns and sum((t.net for t in txns), ZERO) == amount:
+        return tuple(
+            t.model_copy(update={"type": _COMPONENT_OF_TYPE.get(t.type, "charge")}) for t in txns
+        )
+    parts = []
+    for group, kind in _COMPONENT_OF_GROUP.items():
+        gross = dec(summary.get(f"{group}_gross_amount"))
+        fee = dec(summary.get(f"{group}_fee_amount"))
+        if gross or fee:
+            parts.append(
+                BalanceTransaction(
+                    transaction_id=f"summary:{group}", type=kind, amount=gross, fee=fee,
+                    net=gross - fee,
+                )
+            )  # fmt: skip
+    return tuple(parts)
 
 
 #: Transaction kinds that take the buyer's money; refunds are read from ``refunds`` instead.
@@ -443,7 +516,9 @@ class Importer(OrderImporter):
                 if isinstance(exc, InputError):
                     raise
                 raise InputError(
-                    filepath, 0, f"order {raw.get('id', '?')}: field {exc} is missing or invalid"
+                    filepath,
+                    0,
+                    f"order {raw.get('id', '?')}: {describe_error(raw, exc)} is missing or invalid",
                 ) from exc
             findings.extend(order_findings(raw, order))
             yield order

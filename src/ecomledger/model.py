@@ -118,6 +118,7 @@ class RefundLine(BaseModel):
     tax: Decimal
     vat_rate: Decimal = ZERO
     restock: bool = False
+    gift_card: bool = False  # a gift card sold and refunded: the liability, not revenue
 
 
 class Refund(Record):
@@ -133,6 +134,7 @@ class Refund(Record):
     shipping_vat_rate: Decimal = ZERO
     total: Decimal  # money actually returned to the customer, positive
     gateway: str = ""
+    gift_card_refunds: Decimal = ZERO  # part of total put back on gift cards, positive
 
 
 class BalanceTransaction(BaseModel):
@@ -158,6 +160,11 @@ class Payout(Record):
     fees: Decimal = ZERO  # total fees withheld, positive
     transactions: tuple[BalanceTransaction, ...] = ()
     status: str = "paid"
+    #: What the payout's gross is made of, by kind (``charge``, ``refund``, ``adjustment``,
+    #: ``dispute``, ``reserve``, ``retried``), when the source says: booking clears only
+    #: sales, refunds and retried payouts from the clearing account and books the rest on
+    #: their own accounts. Empty: the whole gross clears the clearing account.
+    components: tuple[BalanceTransaction, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

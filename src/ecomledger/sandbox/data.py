@@ -15,9 +15,11 @@ All money is ``Decimal`` in the shop currency (EUR) quantised to cents; times ar
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
 
 from stdnum import luhn
 from stdnum.es import cif
@@ -25,11 +27,13 @@ from stdnum.eu import vat as eu_vat
 from stdnum.fr import siren
 from stdnum.iso7064 import mod_11_10
 
-from ecomledger.money import largest_remainders
+from ecomledger.money import largest_remainders, round_money
 
 __all__ = [
     "COUNTRIES",
     "FX_RATES",
+    "HOME",
+    "OSS_THRESHOLD",
     "BalanceTxn",
     "Country",
     "Customer",
@@ -43,11 +47,16 @@ __all__ = [
     "Refund",
     "RefundLine",
     "generate",
+    "split_vat",
 ]
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 SHOP_CURRENCY = "EUR"
+HOME = "FR"  # where the sandbox shop is established
+#: EU-wide distance sales a year above which destination VAT applies (art. 259 D CGI).
+OSS_THRESHOLD = Decimal("10000")
+PARIS = ZoneInfo("Europe/Paris")
 #: The sandbox's "today": orders run up to it, payouts after it are not yet paid.
 EPOCH = datetime(2025, 1, 6, 7, 0, tzinfo=UTC)
 DAYS = 84
@@ -155,6 +164,7 @@ class Line:
     quantity: int
     rate: Decimal  # VAT percent applied (0 for exports, reverse charge, gift cards)
     allocations: list[tuple[int, Decimal]] = field(default_factory=list)
+    vat: Decimal | None = None  # its share of the order's VAT at its rate (see split_vat)
 
     @property
     def gross(self) -> Decimal:
@@ -173,8 +183,9 @@ class Line:
 
     @property
     def tax(self) -> Decimal:
-        """VAT contained in the tax-inclusive total."""
-        return vat_in(self.total, self.rate)
+        """VAT contained in the tax-inclusive total: the line's share of its order's VAT
+        at its rate once the order is complete, else computed on the line alone."""
+        return self.vat if self.vat is not None else vat_in(self.total, self.rate)
 
 
 def vat_in(amount: Decimal, rate: Decimal) -> Decimal:
@@ -182,6 +193,27 @@ def vat_in(amount: Decimal, rate: Decimal) -> Decimal:
     if not rate:
         return ZERO
     return cents(amount * rate / (Decimal(100) + rate))
+
+
+def split_vat(parts: list[tuple[Decimal, Decimal]]) -> list[Decimal]:
+    """The VAT of each (tax-inclusive amount, rate) of one invoice or credit note.
+
+    The VAT of a rate is computed once on the document's total at that rate, as a French
+    invoice states it, then shared over the amounts at that rate to the cent (largest
+    remainders): the VAT booked per rate is then base x rate to the cent, whatever the
+    number of lines, where VAT rounded line by line drifts a cent for every few lines.
+    """
+    shares = [ZERO] * len(parts)
+    by_rate: dict[Decimal, list[int]] = {}
+    for i, (_amount, rate) in enumerate(parts):
+        if rate:
+            by_rate.setdefault(rate, []).append(i)
+    for rate, members in by_rate.items():
+        amounts = [parts[i][0] for i in members]
+        total = vat_in(sum(amounts, ZERO), rate)
+        for i, share in zip(members, largest_remainders(total, amounts), strict=True):
+            shares[i] = share
+    return shares
 
 
 @dataclass(frozen=True)
@@ -241,6 +273,7 @@ class Order:
     refunds: list[Refund] = field(default_factory=list)
     cancelled_at: datetime | None = None
     cancel_reason: str | None = None
+    shipping_vat: Decimal | None = None  # its share of the order's VAT (see split_vat)
 
     @property
     def country(self) -> Country:
@@ -283,7 +316,14 @@ class Order:
     @property
     def shipping_tax(self) -> Decimal:
         """VAT in the shipping price."""
+        if self.shipping_vat is not None:
+            return self.shipping_vat
         return vat_in(self.shipping_price, self.shipping_rate)
+
+    @property
+    def distance_sale(self) -> bool:
+        """A sale to a consumer in another EU country: counts towards the OSS threshold."""
+        return self.country.eu and self.country.code != HOME and not self.reverse_charge
 
     @property
     def total_tax(self) -> Decimal:
@@ -318,11 +358,14 @@ class Order:
 
 @dataclass(frozen=True)
 class BalanceTxn:
-    """A processor balance movement: a card charge (+) or a refund (-), with its fee."""
+    """A processor balance movement, with its fee: a card charge (+), a refund (-), and
+    with ``payout_events`` an adjustment (a fee given back on a cancelled order), a
+    dispute (the chargeback, -, with its fee; its reversal, +, when won), reserved funds
+    (held -, released +) or a failed payout's money retried (+)."""
 
     id: int
-    type: str  # "charge" | "refund"
-    order: Order
+    type: str  # "charge" | "refund" | "adjustment" | "dispute" | "reserve" | "payout_failure"
+    order: Order | None
     source_id: int
     amount: Decimal
     fee: Decimal
@@ -504,12 +547,28 @@ def _line_rate(product: Product, country: Country, reverse_charge: bool) -> Deci
     return country.reduced if product.vat_class == "reduced" else country.standard
 
 
-def generate(seed: int = 1, orders: int = 120, *, settled: bool = False) -> Dataset:
+def generate(
+    seed: int = 1,
+    orders: int = 120,
+    *,
+    settled: bool = False,
+    oss_opt_in: bool = True,
+    payout_events: bool = False,
+) -> Dataset:
     """Draw the sandbox's shop history; the same ``seed`` always gives the same data.
 
     With ``settled``, the history is seen from far enough after its last sale that every
     payout has been paid (the demo uses it so that every clearing account ends at zero);
     otherwise the last weeks' payouts are still in transit or scheduled.
+
+    ``oss_opt_in`` is the shop's VAT regime for consumers in other EU countries: opted in
+    to the OSS, it charges their country's VAT from the first euro (books with
+    ``oss_opt_in = true``); not opted in, it charges French VAT until its EU-wide distance
+    sales of the year pass EUR 10,000, and their country's VAT from the sale that passes
+    it (books with ``oss_opt_in = false``, what ``ecomledger init`` writes).
+
+    ``payout_events`` adds what a Shopify Payments balance sees besides sales and refunds
+    (see :func:`_with_events`); only the Shopify dialect renders those.
     """
     rng = random.Random(seed)
     products = [
@@ -532,13 +591,27 @@ def generate(seed: int = 1, orders: int = 120, *, settled: bool = False) -> Data
     ids = _Ids(seed)
     span = timedelta(days=DAYS) / max(orders, 1)
     result: list[Order] = []
+    home = next((c for c in customers if c.country == HOME and not c.vat_number), None)
+    distance = _DistanceSales(oss_opt_in, fallback=home is not None)
     for n in range(orders):
         created = EPOCH + span * n + timedelta(seconds=rng.randint(0, int(span.total_seconds())))
         created = created.replace(microsecond=0)
         customer = rng.choice(customers)
-        result.append(_order(rng, ids, n, created, customer, products, gift))
+        state, next_id = rng.getstate(), ids.next
+        try:
+            order = _order(rng, ids, n, created, customer, products, gift, distance.decide)
+        except _Straddle:  # sold at home instead (see _DistanceSales.decide)
+            assert home is not None
+            rng.setstate(state)
+            ids.next = next_id
+            order = _order(rng, ids, n, created, home, products, gift, distance.decide)
+        distance.count(order)
+        result.append(order)
     result.sort(key=lambda o: o.created_at)
-    return Dataset(seed, products, customers, result, _payouts(rng, ids, result, settled))
+    payouts = _payouts(rng, ids, result, settled)
+    if payout_events:
+        payouts = _with_events(random.Random(f"payout-events-{seed}"), ids, payouts)
+    return Dataset(seed, products, customers, result, payouts)
 
 
 class _Ids:
@@ -552,6 +625,102 @@ class _Ids:
         return base + self.next
 
 
+class _Straddle(Exception):
+    """An order whose lines would cross the OSS threshold part-way (see ``decide``)."""
+
+
+def _paris_day(moment: datetime) -> date:
+    return moment.astimezone(PARIS).date()
+
+
+def _goods_bases(order: Order) -> list[Decimal]:
+    """The net amount of each goods line as booking posts it on the sales account (the
+    pre-discount net of a discounted line), which is what the VAT plugin counts."""
+    bases = []
+    for li in order.lines:
+        if li.product.gift_card:
+            continue
+        if li.discount:
+            bases.append(round_money(li.gross / (1 + li.rate / 100)))
+        else:
+            bases.append(li.total - li.tax)
+    return bases
+
+
+def _split_order_vat(order: Order) -> None:
+    """Give each line and the shipping its share of the order's VAT per rate."""
+    parts = [(li.total, li.rate) for li in order.lines]
+    parts.append((order.shipping_price, order.shipping_rate))
+    *shares, shipping = split_vat(parts)
+    for li, share in zip(order.lines, shares, strict=True):
+        li.vat = share
+    order.shipping_vat = shipping
+
+
+def _tax_at(order: Order, home: bool) -> None:
+    """Set the order's rates: French ones (``home``) or its destination's."""
+    country = COUNTRIES[HOME] if home else order.country
+    for li in order.lines:
+        if not li.product.gift_card:
+            li.rate = _line_rate(li.product, country, False)
+    if order.shipping_rate:
+        order.shipping_rate = country.standard
+    _split_order_vat(order)
+
+
+@dataclass
+class _DistanceSales:
+    """The shop's EU-wide distance sales of the year, counted as the VAT plugin counts them.
+
+    Sales books follow entries in date order (a day's invoices before its credit notes):
+    each EU consumer line's net adds to the year's total, a credit note's lines deduct,
+    and from the line that takes the total over the threshold destination VAT applies,
+    for good. A shop not opted in to the OSS charges French VAT until then.
+    """
+
+    opt_in: bool
+    fallback: bool
+    total: Decimal = ZERO
+    passed: bool = False
+    pending: list[tuple[date, Decimal]] = field(default_factory=list)
+
+    def decide(self, order: Order) -> None:
+        """Set an order's VAT rates for the regime its date puts it under.
+
+        An order whose first lines fit under the threshold and whose later ones pass it
+        would need two regimes in one invoice: the shop sells it at home instead (the
+        caller draws it again for a French customer, raising :class:`_Straddle`).
+        """
+        _split_order_vat(order)
+        if self.opt_in or not order.distance_sale:
+            return
+        day = _paris_day(order.created_at)
+        self.pending.sort()
+        while self.pending and self.pending[0][0] < day:
+            self.total -= self.pending.pop(0)[1]
+        if self.passed:
+            return
+        _tax_at(order, home=True)
+        if self.total + sum(_goods_bases(order), ZERO) <= OSS_THRESHOLD:
+            return
+        _tax_at(order, home=False)
+        bases = _goods_bases(order)
+        if (bases and self.total + bases[0] > OSS_THRESHOLD) or not self.fallback:
+            return
+        raise _Straddle
+
+    def count(self, order: Order) -> None:
+        """Add a booked order's lines, and its credit notes to come, to the total."""
+        if self.opt_in or not order.payments or not order.distance_sale:
+            return
+        for base in _goods_bases(order):
+            self.total += base
+            self.passed = self.passed or self.total > OSS_THRESHOLD
+        for refund in order.refunds:
+            back = [rl.subtotal - rl.tax for rl in refund.lines if not rl.line.product.gift_card]
+            self.pending.append((_paris_day(refund.created_at), sum(back, ZERO)))
+
+
 def _order(
     rng: random.Random,
     ids: _Ids,
@@ -560,6 +729,7 @@ def _order(
     customer: Customer,
     products: list[Product],
     gift: Product,
+    regime: Callable[[Order], None] = _split_order_vat,
 ) -> Order:
     country = COUNTRIES[customer.country]
     reverse = bool(customer.vat_number) and country.code != "FR"
@@ -636,6 +806,8 @@ def _order(
         shipping_price=shipping,
         shipping_rate=shipping_rate,
     )
+    regime(order)
+    shipping_rate = order.shipping_rate
     total = order.total_price
     roll = rng.random()
     if roll < 0.03:  # cancelled before capture: voided, no money moved
@@ -656,7 +828,9 @@ def _order(
         when = created + timedelta(days=rng.randint(1, 4), hours=rng.randint(0, 12))
         order.cancelled_at = when
         order.cancel_reason = rng.choice(["customer", "inventory", "fraud"])
-        rlines = tuple(RefundLine(li, li.quantity, True, li.total, li.tax) for li in lines)
+        rlines = tuple(  # a gift card is never restocked: it is no stock
+            RefundLine(li, li.quantity, not li.product.gift_card, li.total, li.tax) for li in lines
+        )
         order.refunds.append(
             Refund(
                 ids(9_300_000_000),
@@ -672,10 +846,12 @@ def _order(
         line = rng.choice(goods)
         qty = rng.randint(1, line.quantity)
         subtotal_back = cents(line.total * qty / line.quantity)
-        rl = RefundLine(
-            line, qty, rng.random() < 0.6, subtotal_back, vat_in(subtotal_back, line.rate)
-        )
+        restock = rng.random() < 0.6
         back_shipping = shipping if rng.random() < 0.3 else ZERO
+        line_tax, shipping_tax = split_vat(
+            [(subtotal_back, line.rate), (back_shipping, shipping_rate)]
+        )
+        rl = RefundLine(line, qty, restock, subtotal_back, line_tax)
         when = created + timedelta(days=rng.randint(3, 20), hours=rng.randint(0, 23))
         order.refunds.append(
             Refund(
@@ -684,7 +860,7 @@ def _order(
                 when.replace(microsecond=0),
                 (rl,),
                 back_shipping,
-                vat_in(back_shipping, shipping_rate),
+                shipping_tax,
                 rng.choice(["Article abîmé", "Erreur de taille", "Retour client"]),
             )
         )
@@ -743,4 +919,62 @@ def _payouts(
         else:
             status = "scheduled"
         payouts.append(Payout(ids(7_700_000_000), when, status, week))
+    return payouts
+
+
+def _with_events(rng: random.Random, ids: _Ids, payouts: list[Payout]) -> list[Payout]:
+    """The payouts with a balance's other movements, drawn from their own ``rng`` so that
+    the orders stay those of the seed: the fee of an order cancelled after capture given
+    back (an adjustment), chargebacks with their 15.00 fee and half of them won back a
+    month later, funds reserved for four weeks, and a payout that failed and is retried
+    with the next one. Each moves to the payout of the week it happens in."""
+    txns = [t for p in payouts for t in p.transactions]
+    extra: list[BalanceTxn] = []
+    for txn in txns:
+        order = txn.order
+        if order is None or txn.type != "charge":
+            continue
+        if order.cancel_reason and order.refunds:
+            when = order.refunds[0].created_at
+            extra.append(BalanceTxn(ids(3_400_000_000), "adjustment", order, txn.source_id,
+                                    txn.fee, ZERO, when))  # fmt: skip
+        elif not order.refunds and rng.random() < 0.02:
+            when = txn.processed_at + timedelta(days=rng.randint(10, 30))
+            extra.append(BalanceTxn(ids(3_400_000_000), "dispute", order, txn.source_id,
+                                    -txn.amount, Decimal("15.00"), when))  # fmt: skip
+            if rng.random() < 0.5:
+                won = when + timedelta(days=rng.randint(20, 40))
+                extra.append(BalanceTxn(ids(3_400_000_000), "dispute", order, txn.source_id,
+                                        txn.amount, ZERO, won))  # fmt: skip
+    weeks = [p for p in payouts if p.transactions]
+    if len(weeks) > 2:
+        week = weeks[1]
+        held = cents(week.gross("charge") * Decimal("0.10"))
+        start = max(t.processed_at for t in week.transactions)
+        for amount, when in ((-held, start), (held, start + timedelta(days=28))):
+            extra.append(BalanceTxn(ids(3_400_000_000), "reserve", None, 0, amount, ZERO, when))
+    by_week = {p.date - timedelta(days=9): p for p in payouts}
+    last = max(by_week) if by_week else None
+    for txn in extra:
+        day = txn.processed_at.date()
+        monday = day - timedelta(days=day.weekday())
+        if last is None or monday > last:
+            continue  # after the sandbox's horizon: not yet on any payout
+        payout = by_week.get(monday) or by_week[min(m for m in by_week if m >= monday)]
+        payout.transactions.append(txn)
+    paid = [p for p in payouts if p.status == "paid" and p.amount > 0]
+    plain = [  # a payout of sales and refunds only: what it retries clears them alone
+        i for i, p in enumerate(paid[:-1])
+        if all(t.type in ("charge", "refund") for t in p.transactions)
+    ]  # fmt: skip
+    if len(paid) > 2 and plain and rng.random() < 0.5:
+        failed, retry = paid[plain[0]], paid[plain[0] + 1]
+        failed.status = "failed"
+        gross = sum((t.amount for t in failed.transactions), ZERO)
+        fee = sum((t.fee for t in failed.transactions), ZERO)
+        when = min(t.processed_at for t in retry.transactions)
+        retry.transactions.append(BalanceTxn(ids(3_400_000_000), "payout_failure", None,
+                                             failed.id, gross, fee, when))  # fmt: skip
+    for payout in payouts:
+        payout.transactions.sort(key=lambda t: (t.processed_at, t.id))
     return payouts

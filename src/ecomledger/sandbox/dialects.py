@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from ecomledger.sandbox.data import (
     COUNTRIES,
+    HOME,
     ZERO,
     BalanceTxn,
     Customer,
@@ -105,7 +106,11 @@ def _rate_fraction(rate: Decimal) -> Decimal:
 
 
 def _tax_title(order: Order) -> str:
-    return f"{order.country.code} TVA"
+    """The VAT a tax line names: the destination's, or the shop's own (French VAT on an
+    EU consumer's order before the OSS threshold is passed)."""
+    rates = {li.rate for li in order.lines if li.rate}
+    own = {order.country.standard, order.country.reduced}
+    return f"{order.country.code if rates <= own else HOME} TVA"
 
 
 # -- Shopify ------------------------------------------------------------------------------
@@ -370,19 +375,30 @@ def shopify_payout(payout: Payout) -> dict[str, Any]:
         "date": payout.date.isoformat(),
         "currency": "EUR",
         "amount": s2(payout.amount),
-        "summary": {
-            "adjustments_fee_amount": "0.00",
-            "adjustments_gross_amount": "0.00",
+        "summary": {  # Shopify counts disputes among the adjustments
+            "adjustments_fee_amount": s2(payout.fees("adjustment") + payout.fees("dispute")),
+            "adjustments_gross_amount": s2(payout.gross("adjustment") + payout.gross("dispute")),
             "charges_fee_amount": s2(payout.fees("charge")),
             "charges_gross_amount": s2(payout.gross("charge")),
             "refunds_fee_amount": s2(payout.fees("refund")),
             "refunds_gross_amount": s2(payout.gross("refund")),
-            "reserved_funds_fee_amount": "0.00",
-            "reserved_funds_gross_amount": "0.00",
-            "retried_payouts_fee_amount": "0.00",
-            "retried_payouts_gross_amount": "0.00",
+            "reserved_funds_fee_amount": s2(payout.fees("reserve")),
+            "reserved_funds_gross_amount": s2(payout.gross("reserve")),
+            "retried_payouts_fee_amount": s2(payout.fees("payout_failure")),
+            "retried_payouts_gross_amount": s2(payout.gross("payout_failure")),
         },
     }
+
+
+#: Balance transaction type → its ``source_type``, as Shopify writes them.
+_SOURCE_TYPES = {
+    "charge": "charge",
+    "refund": "Payments::Refund",
+    "adjustment": "adjustment",
+    "dispute": "Payments::Dispute",
+    "reserve": "Payments::Balance::Reserve",
+    "payout_failure": "payout",
+}
 
 
 def shopify_balance_txn(txn: BalanceTxn, payout: Payout) -> dict[str, Any]:
@@ -398,8 +414,8 @@ def shopify_balance_txn(txn: BalanceTxn, payout: Payout) -> dict[str, Any]:
         "fee": s2(txn.fee),
         "net": s2(txn.net),
         "source_id": txn.source_id,
-        "source_type": "charge" if txn.type == "charge" else "Payments::Refund",
-        "source_order_id": txn.order.id,
+        "source_type": _SOURCE_TYPES.get(txn.type, txn.type),
+        "source_order_id": txn.order.id if txn.order is not None else None,
         "source_order_transaction_id": txn.source_id,
         "processed_at": _iso_local(txn.processed_at),
     }
@@ -1464,7 +1480,7 @@ def stripe_balance_txns(data: Dataset) -> list[dict[str, Any]]:
     for payout in data.payouts:
         for txn in payout.transactions:
             charge = txn.type == "charge"
-            fx = txn.order.fx
+            fx = txn.order.fx if txn.order is not None else Decimal(1)
             rows.append(
                 {
                     "id": stripe_id("txn", txn.id),
@@ -1473,7 +1489,7 @@ def stripe_balance_txns(data: Dataset) -> list[dict[str, Any]]:
                     "available_on": _unix(txn.processed_at) + 2 * 86400,
                     "created": _unix(txn.processed_at),
                     "currency": "eur",
-                    "description": f"Order #{txn.order.number}",
+                    "description": f"Order #{txn.order.number}" if txn.order else txn.type,
                     "exchange_rate": (1 / fx).quantize(Decimal("0.000001")) if fx != 1 else None,
                     "fee": minor(txn.fee),
                     "fee_details": [
