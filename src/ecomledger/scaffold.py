@@ -28,6 +28,9 @@ PLUGINS: tuple[str, ...] = (
 
 FOLDERS = ("inbox", "documents", "reports", "invoices")
 
+#: The Fava extension serving the reports (``ecomledger.fava_ext``).
+FAVA_EXTENSION = "ecomledger.fava_ext"
+
 
 def available_plugins() -> tuple[str, ...]:
     """The plugins of :data:`PLUGINS` this installation ships."""
@@ -60,6 +63,8 @@ def main_beancount(
         ";; Fava: the import page uses the same importers as 'ecomledger import'.",
         '2000-01-01 custom "fava-option" "import-config" "import.py"',
         '2000-01-01 custom "fava-option" "import-dirs" "inbox"',
+        ";; Fava: ecomledger's reports (the same as 'ecomledger report') on a Reports page.",
+        f'2000-01-01 custom "fava-extension" "{FAVA_EXTENSION}"',
         "",
     ]
     return "\n".join(lines)

@@ -213,3 +213,50 @@ def test_a_recurring_charge_is_found_from_its_latest_run() -> None:
     assert found.next_dates == [dt.date(2026, 1, 30), dt.date(2026, 2, 28), dt.date(2026, 3, 30)]
     stopped = Period(dt.date(2026, 6, 1), dt.date(2026, 8, 31))
     assert forecast.find_recurring(flows, stopped) == []
+
+
+def test_categories_follow_ecomledger_toml(demo: Path, tmp_path: Path) -> None:
+    books = with_entries(demo, tmp_path, "")
+    config = books / "ecomledger.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8")
+        + '\n[treasury.categories]\n"Expenses:Shipping" = "other"\n',
+        encoding="utf-8",
+    )
+    report = cash.compute(
+        loaded(books), parse_period("2026-03"), cash.treasury_categories(loaded(books))
+    )
+    lines = {line.category: line.net for line in report.statement}
+    assert lines["other"] == Decimal("-48.60")  # La Poste, on Expenses:Shipping
+    assert lines["suppliers"] == Decimal("-11.99")
+
+
+def test_an_unknown_category_in_ecomledger_toml_is_refused(demo: Path, tmp_path: Path) -> None:
+    from ecomledger.errors import ConfigError
+
+    books = with_entries(demo, tmp_path, "")
+    config = books / "ecomledger.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + '\n[treasury.categories]\n"Expenses:Rent" = "rent"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(config)
+    assert "treasury.categories" in str(caught.value) and "'rent'" in str(caught.value)
+
+
+def test_the_cash_and_forecast_commands(demo: Path, tmp_path: Path, cli) -> None:
+    plan = 'floor = "11365.00"\n'
+    books = with_entries(demo, tmp_path, "", plan)
+    shown = cli("--books", str(books), "cash", "--period", "2026-03", "--format", "json")
+    assert shown.code == 0, shown.err
+    data = json.loads(shown.out)
+    assert data["data"]["closing"]["total"] == "11360.26"
+    alert = cli("--books", str(books), "forecast", "--weeks", "4")
+    assert alert.code == 1
+    assert (
+        "alert: 2026-03-16: cash falls to 11360.26 EUR, below the floor of 11365.00 EUR"
+        in alert.err
+    )
+    bad = cli("--books", str(books), "forecast", "--as-of", "2026-02-30")
+    assert bad.code == 2 and "--as-of '2026-02-30' is not a date" in bad.err
