@@ -1,0 +1,302 @@
+"""The PDF of a document: jinja2 HTML from ``templates/invoices``, laid out by weasyprint.
+
+Every figure is formatted here with babel (``labels``) so the template only places text.
+The PDF is PDF/A-3b (what Factur-X requires) with its dates and identifier taken from the
+invoice, never from the clock, so the same document always gives the same bytes.
+
+weasyprint writes the Factur-X itself: the XML as the ``factur-x.xml`` attachment (relationship
+``Data``, listed in the catalog's ``/AF``) and, through a finisher run just before the file is
+written, the Factur-X XMP (``facturx.xmp_metadata``) and the matching document information.
+Re-reading and re-writing the whole PDF with the factur-x library (pypdf) cost a quarter as
+much as the layout; the library still reads the result (the tests check it does).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from decimal import Decimal
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from ecomledger.invoices import facturx, labels
+from ecomledger.invoices.document import Document, InvoiceError
+from ecomledger.invoices.facturx import b2b_notes, legal_line, line_name, payment_terms
+from ecomledger.invoices.labels import Lang
+
+TEMPLATE = "invoice.html.j2"
+STYLESHEET = "invoice.css"
+USER_AGENT = "user-agent.css"
+
+
+def template_dir() -> Path:
+    """The packaged ``templates/invoices`` folder (where its files really are).
+
+    Resolved through links so that a long run keeps reading the same files even while an
+    editable install rebuilds its tree of links.
+    """
+    folder = Path(str(resources.files("ecomledger.templates").joinpath("invoices")))
+    return (folder / TEMPLATE).resolve().parent
+
+
+@lru_cache(maxsize=4)
+def _environment(folder: str) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(folder),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+def render_html(doc: Document, lang: Lang, folder: Path | None = None, logo: str = "") -> str:
+    """The document as HTML (the stylesheet is given to weasyprint apart, parsed once).
+
+    Raises:
+        InvoiceError: the template is missing or broken; names the file.
+    """
+    folder = folder or template_dir()
+    try:
+        template = _environment(str(folder)).get_template(TEMPLATE)
+        return template.render(**context(doc, lang, logo))
+    except jinja2.TemplateSyntaxError as exc:
+        raise InvoiceError(
+            f"{exc.filename or folder / TEMPLATE}:{exc.lineno}: the invoice template is broken "
+            f"({exc.message}); fix it or reinstall ecomledger"
+        ) from exc
+    except jinja2.TemplateError as exc:
+        raise InvoiceError(
+            f"{folder / TEMPLATE}: the invoice template failed on {doc.number} ({exc}); fix the "
+            "template or reinstall ecomledger"
+        ) from exc
+
+
+@lru_cache(maxsize=4)
+def _stylesheet(path: str, mtime: float) -> Any:
+    """The parsed stylesheet: parsing it took a fifth of a page's layout time."""
+    from weasyprint import CSS
+
+    del mtime  # part of the cache key: an edited stylesheet is parsed again
+    return CSS(filename=path)
+
+
+@lru_cache(maxsize=1)
+def _fonts() -> Any:
+    """One font configuration per process: building it took a tenth of a page's time.
+
+    Sharing it leaves the bytes unchanged (the tests compare PDFs made in two processes).
+    """
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
+def stylesheet(folder: Path | None = None, name: str = STYLESHEET) -> Any:
+    """The invoice stylesheet ``name`` of ``folder``, parsed.
+
+    Raises:
+        InvoiceError: the stylesheet is missing.
+    """
+    path = (folder or template_dir()) / name
+    try:
+        return _stylesheet(str(path), path.stat().st_mtime)
+    except OSError as exc:
+        raise InvoiceError(
+            f"{path}: cannot read the invoice stylesheet ({exc.strerror}); reinstall ecomledger"
+        ) from exc
+
+
+def context(doc: Document, lang: Lang, logo: str) -> dict[str, Any]:
+    """Every text the template places, formatted for ``lang``."""
+    t = labels.LABELS[lang]
+    cur = doc.currency
+
+    def money(value: Any) -> str:
+        return labels.money(value, cur, lang)
+
+    mentions = [labels.mention(g.exemption, lang) for g in doc.vat_groups if g.exemption]
+    mentions = list(dict.fromkeys(mentions))
+    notes = []
+    if doc.presentment:
+        amount, _, code = doc.presentment.partition(" ")
+        try:
+            shown = labels.money(Decimal(amount), code, lang)
+        except (ArithmeticError, ValueError):
+            shown = doc.presentment
+        notes.append(t["presentment"].format(amount=shown))
+    if doc.gift_cards_sold:
+        notes.append(t["gift_cards"].format(amount=money(doc.gift_cards_sold)))
+    payment = payment_terms(doc, lang)
+    if doc.due and doc.company.iban:
+        bank = t["bank"].format(iban=_spaced_iban(doc.company.iban))
+        if doc.company.bic:
+            bank += " · " + t["bic"].format(bic=doc.company.bic)
+        payment.append(bank)
+    payment += list(b2b_notes(doc, lang).values())
+    credits = ""
+    if doc.kind == "credit_note" and doc.credits:
+        day = labels.date(doc.credits_date, lang) if doc.credits_date else "?"
+        credits = t["credits"].format(number=doc.credits, date=day)
+    paid_label = ""
+    if doc.paid and doc.kind == "credit_note":
+        paid_label = t["refunded"]
+    elif doc.paid:
+        paid_label = t["paid"]
+    kind_title = t[doc.kind]
+    return {
+        "lang": lang,
+        "t": t,
+        "colon": "\u00a0: " if lang == "fr" else ": ",
+        "logo": logo,
+        "title": f"{kind_title} {doc.number}",
+        "stamp": f"{doc.issue_date.isoformat()}T12:00:00Z",
+        "kind": doc.kind,
+        "number": doc.number,
+        "issue_date": labels.date(doc.issue_date, lang),
+        "delivery_date": labels.date(doc.delivery_date, lang),
+        "order_number": doc.order_number,
+        "seller": doc.seller,
+        "seller_country": labels.country(doc.seller.country, lang),
+        "seller_siren": _spaced_siren(doc.seller.siren),
+        "buyer": doc.buyer,
+        "buyer_siren": _spaced_siren(doc.buyer.siren),
+        "buyer_country": labels.country(doc.buyer.country, lang) or "—",
+        "nature": t[doc.nature],
+        "credits": credits,
+        "lines": [
+            {
+                "name": line_name(line, lang),
+                "sku": line.sku if line.sku != line.description else "",
+                "quantity": labels.number(line.quantity, lang),
+                "unit_price": labels.unit_money(line.unit_price, cur, lang),
+                "rate": labels.percent(line.vat_rate, lang),
+                "net": money(line.net),
+            }
+            for line in doc.lines
+        ],
+        "allowances": [
+            {"rate": labels.percent(a.vat_rate, lang), "amount": money(a.amount)}
+            for a in doc.allowances
+        ],
+        "vat_groups": [
+            {
+                "rate": labels.percent(g.rate, lang)
+                + ("" if g.category == "S" else f" ({t['vat_exempt']})"),
+                "label": t["vat_at"].format(rate=labels.percent(g.rate, lang)),
+                "base": money(g.base),
+                "vat": money(g.vat),
+            }
+            for g in doc.vat_groups
+        ],
+        "line_total": money(doc.line_total),
+        "allowance_total": money(doc.allowance_total),
+        "net_total": money(doc.net_total),
+        "gross_total": money(doc.gross_total),
+        "paid_label": paid_label,
+        "paid": money(doc.paid),
+        "due": money(doc.due),
+        "mentions": mentions,
+        "payment": payment,
+        "notes": notes,
+        "legal": legal_line(doc, lang),
+        "footer": doc.company.footer,
+    }
+
+
+def _spaced_siren(siren: str) -> str:
+    return f"{siren[:3]} {siren[3:6]} {siren[6:]}" if len(siren) == 9 else siren
+
+
+def _spaced_iban(iban: str) -> str:
+    return " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
+
+
+@lru_cache(maxsize=4)
+def _html_class(user_agent: Any) -> Any:
+    """weasyprint's ``HTML`` with ``user_agent`` (``user-agent.css``) as its default styles.
+
+    Matching every element against weasyprint's full HTML5 user-agent stylesheet took a fifth
+    of the layout. ``_ua_stylesheets`` is the hook weasyprint's own ``HTML`` uses for them.
+    """
+    from weasyprint import HTML
+
+    class InvoiceHTML(HTML):
+        def _ua_stylesheets(self, forms: bool = False) -> list[Any]:
+            del forms  # an invoice has no form
+            return [user_agent]
+
+    return InvoiceHTML
+
+
+def render_pdf(
+    html: str, doc: Document, xml: bytes, lang: Lang, folder: Path | None = None
+) -> bytes:
+    """Lay ``html`` out as a Factur-X PDF/A-3b carrying ``xml``, with fixed dates and ids."""
+    from weasyprint import Attachment
+
+    moment = dt.datetime.combine(doc.issue_date, dt.time(12, 0))
+    attachment = Attachment(
+        string=xml,
+        name=facturx.FILENAME,
+        description="Factur-X XML file",
+        relationship="Data",
+        created=moment,
+        modified=moment,
+    )
+    identifier = hashlib.md5(f"{doc.number}:{doc.source_hash}".encode()).hexdigest().encode()
+    html_class = _html_class(stylesheet(folder, USER_AGENT))
+    pdf = html_class(string=html).write_pdf(
+        stylesheets=[stylesheet(folder)],
+        font_config=_fonts(),
+        pdf_variant="pdf/a-3b",
+        pdf_identifier=identifier,
+        attachments=[attachment],
+        # Streams are compressed by the finisher; the objects stay readable (see _finish).
+        uncompressed_pdf=True,
+        finisher=lambda _document, pdf: _finish(pdf, doc, lang, moment),
+    )
+    if not pdf:
+        raise InvoiceError(f"{doc.number}: weasyprint produced no PDF; check the template")
+    return bytes(pdf)
+
+
+def _finish(pdf: Any, doc: Document, lang: Lang, moment: dt.datetime) -> None:
+    """Make weasyprint's PDF/A-3b a Factur-X, just before it is written.
+
+    The XMP becomes the Factur-X one (profile, file name, PDF/A extension schema) and the
+    document information says the same things. Every stream but the XMP is compressed while
+    the other objects stay plain, as in the files the factur-x library writes: a reader (or a
+    test) finds ``/AF`` and ``/EmbeddedFiles`` without inflating object streams.
+    """
+    import pydyf
+
+    info = facturx.pdf_info(doc, lang, moment)
+    for item in pdf.objects:
+        if not isinstance(item, pydyf.Stream):
+            continue
+        if item.extra.get("Type") == "/Metadata":
+            item.stream = [facturx.xmp_metadata(info)]
+            item.compress = False  # left readable, as PDF/A advises for the XMP
+            continue
+        item.compress = True
+        if item.extra.get("Type") == "/EmbeddedFile":
+            item.extra["Subtype"] = "/text#2Fxml"  # the MIME type Factur-X asks for
+    stamp = pydyf.String(moment.strftime("D:%Y%m%d%H%M%S+00'00'"))
+    pdf.info.clear()
+    pdf.info.update(
+        {
+            "Title": pydyf.String(info["title"]),
+            "Author": pydyf.String(info["author"]),
+            "Subject": pydyf.String(info["subject"]),
+            "Keywords": pydyf.String(info["keywords"]),
+            "Creator": pydyf.String(info["creator"]),
+            "Producer": pydyf.String(info["producer"]),
+            "CreationDate": stamp,
+            "ModDate": stamp,
+        }
+    )
+    pdf.catalog["PageMode"] = "/UseAttachments"  # a reader shows the XML at once
