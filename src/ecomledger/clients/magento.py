@@ -75,14 +75,16 @@ class MagentoClient:
         base_url: the store root; the client adds ``/rest/V1``.
         credentials: ``token`` is an admin or integration bearer token.
         http: the shared HTTP layer.
-        page_size: ``searchCriteria[pageSize]``.
+        page_size: ``searchCriteria[pageSize]``: 300, the largest Magento 2.4.7+ accepts by
+            default (``webapi/validation/maximum_page_size``), so a fetch takes as few
+            requests as the store allows.
     """
 
     platform: ClassVar[str] = "magento"
     kinds: ClassVar[tuple[str, ...]] = ("orders",)
 
     def __init__(
-        self, base_url: str, credentials: Credentials, http: Http, *, page_size: int = 100
+        self, base_url: str, credentials: Credentials, http: Http, *, page_size: int = 300
     ) -> None:
         self.base = check_base_url(base_url, http.shop) + "/rest/V1"
         self.http = http

@@ -108,7 +108,9 @@ class PrestaShopClient:
         base_url: the shop root; the client adds ``/api/orders``.
         credentials: ``token`` is the webservice key.
         http: the shared HTTP layer.
-        page_size: orders per request.
+        page_size: orders per request. The webservice sets no maximum and PrestaShop no
+            rate limit, so the page size does not bound a fetch; 100 full orders keep each
+            answer within what shared PHP hosting serves before its time limit.
         timezone: the shop's time zone, in which PrestaShop writes and filters dates.
         address_batch: delivery addresses per ``/api/addresses`` request; the ids travel in
             the query string, so a batch is bounded by the URL lengths servers accept.
