@@ -27,6 +27,10 @@ BigCommerce    ``/stores/<hash>/v2/orders`` and ``/orders/<id>/products|shipping
 Square         ``/v2/locations``, ``POST /v2/orders/search`` (cursor in body)
 Wix            ``POST /ecom/v1/orders/search`` (``cursorPaging``)
 Stripe         ``/v1/balance_transactions``, ``/v1/payouts`` (``starting_after``)
+Qonto          ``/v2/transactions`` (page/per_page, ``meta``): `ecomledger.sandbox.qonto`
+Revolut Bus.   ``/api/1.0/transactions`` (``from``, ``to``): `ecomledger.sandbox.revolut`
+GoCardless     ``/api/v2/token/new/``, ``/api/v2/accounts/<id>/transactions/``:
+               `ecomledger.sandbox.gocardless` (the banks: one module per dialect)
 =============  ==========================================================================
 
 Faults (`Faults`) are switchable at construction and at run time: a storm of 429s, a run
@@ -43,7 +47,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
@@ -52,6 +56,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
+import ecomledger.sandbox.gocardless as gocardless
+import ecomledger.sandbox.qonto as qonto
+import ecomledger.sandbox.revolut as revolut
 from ecomledger.sandbox import dialects
 from ecomledger.sandbox.data import Dataset, Order, generate
 
@@ -108,6 +115,34 @@ class Faults:
     disconnect: int = 0
     repeat_page: int = 0
     after: int = 0
+
+    @classmethod
+    def parse(cls, specs: list[str]) -> Faults:
+        """Faults from ``NAME=VALUE`` settings (``rate_limit=3``, ``retry_after=1.5``), as
+        ``ecomledger sandbox --fault`` takes them; ``NAME`` alone means ``NAME=1``.
+
+        Raises:
+            ValueError: one sentence naming the setting and what is expected.
+        """
+        known = {f.name: f.type for f in fields(cls)}
+        values: dict[str, Any] = {}
+        for spec in specs:
+            name, _, text = spec.partition("=")
+            name = name.strip().replace("-", "_")
+            if name not in known:
+                raise ValueError(
+                    f"--fault {spec!r}: no fault is named {name!r}; known: {', '.join(known)}"
+                )
+            kind = {"int": int, "float": float}.get(str(known[name]), str)
+            try:
+                value = kind((text or "1").strip())
+            except ValueError:
+                what = {int: "a whole number", float: "a number"}.get(kind, "text")
+                raise ValueError(f"--fault {spec!r}: {name} takes {what}, e.g. {name}=2") from None
+            if isinstance(value, int | float) and value < 0:
+                raise ValueError(f"--fault {spec!r}: {name} cannot be negative")
+            values[name] = value
+        return cls(**values)
 
 
 @dataclass
@@ -189,6 +224,18 @@ class _Bucket:
             return True, 0.0, f"{used}/{self.capacity}"
 
 
+#: Where each throttled platform's API lives (Shopify has its own bucket: ``_Bucket``).
+_THROTTLED_PATHS = {
+    "woocommerce": "/wp-json/",
+    "prestashop": "/api/",
+    "magento": "/rest/",
+    "bigcommerce": "/stores/",
+    "square": "/v2/",
+    "wix": "/ecom/v1/",
+    "stripe": "/v1/",
+}
+
+
 class SandboxServer:
     """The sandbox, run in a background thread; use it as a context manager.
 
@@ -196,10 +243,15 @@ class SandboxServer:
         seed: drives every random draw; the same seed serves the same shop history.
         faults: faults active from the start (`set_faults` changes them at run time).
         orders: how many orders to generate.
+        settled, oss_opt_in, payout_events: passed to
+            :func:`~ecomledger.sandbox.data.generate`.
         host, port: where to listen (port 0: an ephemeral port).
         clock: monotonic clock for the Shopify bucket; tests share a fake one with the
             client's sleep so throttling is exercised without real waiting.
         bucket_capacity, leak_rate: Shopify's call limit (40 calls, 2 per second).
+        throttles: other platforms' published rate limits, ``{platform: (burst, per
+            second)}`` (``{"bigcommerce": (150, 5.0)}``: 150 requests a 30 s window); over
+            it a request answers 429 with ``Retry-After``. Default: none (unthrottled).
     """
 
     def __init__(
@@ -209,17 +261,26 @@ class SandboxServer:
         *,
         orders: int = 120,
         settled: bool = False,
+        oss_opt_in: bool = True,
+        payout_events: bool = False,
         host: str = "127.0.0.1",
         port: int = 0,
         clock: Callable[[], float] = time.monotonic,
         bucket_capacity: int = 40,
         leak_rate: float = 2.0,
+        throttles: Mapping[str, tuple[int, float]] | None = None,
     ) -> None:
         self.seed = seed
-        self.data: Dataset = generate(seed, orders, settled=settled)
+        self.data: Dataset = generate(
+            seed, orders, settled=settled, oss_opt_in=oss_opt_in, payout_events=payout_events
+        )
         self.host = host
         self.port = port
         self.bucket = _Bucket(bucket_capacity, leak_rate, clock)
+        self.throttles = {
+            _THROTTLED_PATHS[name]: _Bucket(burst, rate, clock)
+            for name, (burst, rate) in (throttles or {}).items()
+        }
         self.log: list[tuple[str, str, int]] = []
         self._lock = threading.Lock()
         self._faults = faults or Faults()
@@ -322,6 +383,9 @@ class SandboxServer:
                 status = self._faults.server_error_status
                 return "reply", _Reply(status, {"errors": HTTPStatus(status).phrase}), 0.0
             delay = self._faults.slow_seconds if self._take("slow") else 0.0
+        throttled = self._throttled(parts.path)
+        if throttled is not None:
+            return "reply", throttled, delay
         try:
             reply = self._route(method, parts.path, parse_qs(parts.query), headers, body)
         except _ClientError as exc:
@@ -343,6 +407,17 @@ class SandboxServer:
                 action = "truncate"
         return action, reply, delay
 
+    def _throttled(self, path: str) -> _Reply | None:
+        """The 429 of a platform over its published rate (``throttles``), else None."""
+        for prefix, bucket in self.throttles.items():
+            if path.startswith(prefix):
+                allowed, wait, _ = bucket.take()
+                if allowed:
+                    return None
+                body = {"errors": "Too many requests; retry after the delay given."}
+                return _Reply(429, body, {"Retry-After": f"{wait:.3f}"})
+        return None
+
     def _route(
         self,
         method: str,
@@ -356,6 +431,12 @@ class SandboxServer:
             return self._shopify(method, path, q, headers)
         if path.startswith("/wp-json/wc/v3/"):
             return self._woo(method, path, q, headers)
+        if path.rstrip("/") == "/v2/transactions":  # banks: before PrestaShop's and Square's
+            return self._bank(*qonto.handle(self.data, TOKEN, method, path, q, headers))
+        if path.startswith("/api/1.0/"):
+            return self._bank(*revolut.handle(self.data, TOKEN, method, path, q, headers))
+        if path.startswith("/api/v2/"):
+            return self._bank(*gocardless.handle(self.data, TOKEN, method, path, q, headers, body))
         if path.startswith("/api/"):
             return self._presta(method, path, q, headers)
         if path.startswith("/rest/V1/"):
@@ -369,6 +450,11 @@ class SandboxServer:
         if path.startswith("/v1/"):
             return self._stripe(method, path, q, headers)
         raise _ClientError(404, {"errors": "Not Found"})
+
+    @staticmethod
+    def _bank(status: int, body: Any, headers: dict[str, str]) -> _Reply:
+        """A bank dialect's answer (:mod:`ecomledger.sandbox.bank_api`) as a reply."""
+        return _Reply(status, body, headers, listing=status == 200)
 
     def _render(self, key: str, build: Callable[[], Any]) -> Any:
         with self._lock:
@@ -1326,13 +1412,24 @@ def serve(
     orders: int = 60,
     ready: Callable[[str], None] | None = None,
     stop: threading.Event | None = None,
+    faults: Faults | None = None,
+    oss_opt_in: bool = True,
+    payout_events: bool = False,
 ) -> None:
     """Run the sandbox in the foreground until interrupted (``ecomledger sandbox``).
 
     ``ready`` is called with the base URL once the port is bound; setting ``stop`` (or
-    Ctrl-C) shuts the server down.
+    Ctrl-C) shuts the server down. ``faults`` are active from the first request.
     """
-    server = SandboxServer(seed=seed, orders=orders, host=host, port=port)
+    server = SandboxServer(
+        seed=seed,
+        faults=faults,
+        orders=orders,
+        host=host,
+        port=port,
+        oss_opt_in=oss_opt_in,
+        payout_events=payout_events,
+    )
     server.start()
     if ready is not None:
         ready(server.url)
