@@ -10,7 +10,7 @@ errors, so a report over broken books must be a deliberate choice.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,14 +80,19 @@ class Books:
         return Period(min(dates), max(dates)) if dates else None
 
 
-def load_books(path: Path, config: Config, *, force: bool = False) -> Books:
+def load_books(
+    path: Path, config: Config, *, force: bool = False, years: Iterable[int] | None = None
+) -> Books:
     """Load the books at ``path`` with every plugin.
+
+    ``years`` loads only those fiscal years (and the earlier years not closed that they
+    need, see :mod:`ecomledger.years`); None loads every year.
 
     Raises:
         UserError: the books have errors and ``force`` is false; the sentence names the
             first error and the two ways out.
     """
-    entries, errors, options = ledger.load(path)
+    entries, errors, options = ledger.load(path, years=years)
     if errors and not force:
         filename, lineno, message = ledger.format_error(errors[0], path)
         raise UserError(

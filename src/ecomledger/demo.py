@@ -17,16 +17,20 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from beancount.core import data
 
 from ecomledger import ledger
-from ecomledger.config import CONFIG_NAME, load_config
+from ecomledger.config import CONFIG_NAME, Config, load_config
 from ecomledger.fetch import SourceConfig, fetch_source
 from ecomledger.ingest import DOCUMENTS, ImportResult, import_files, inbox_files
 from ecomledger.money import ZERO
 from ecomledger.periods import Period
 from ecomledger.reconcile import ReconcileReport, reconcile
+
+if TYPE_CHECKING:
+    from ecomledger.invoices.render import RenderReport
 
 
 @dataclass
@@ -44,6 +48,15 @@ class DemoSummary:
     invoices: int = 0
     credit_notes: int = 0
     reconciliation: ReconcileReport | None = None
+    #: the HTML reports written under reports/ (index first), and those left out and why
+    reports: list[Path] = field(default_factory=list)
+    reports_skipped: list[str] = field(default_factory=list)
+    #: the first and last day of the transactions the figures add up (all the books')
+    first_day: dt.date | None = None
+    last_day: dt.date | None = None
+    #: what the fetch from the sandbox shop brought: ``{"orders": 60, "payouts": 4}``
+    fetched: dict[str, int] = field(default_factory=dict)
+    fetch_requests: int = 0
 
 
 def copy_demo_books(target: Path) -> None:
@@ -89,10 +102,36 @@ def run_demo(target: Path) -> DemoSummary:
     result = import_files(target, config, files)
     entries, errors, _ = ledger.load(target)
     summary = DemoSummary(books=target, fresh=fresh, imported=result)
+    summary.fetched, summary.fetch_requests = dict(report.counts), report.requests
     summary.errors = [ledger.format_error(error, target) for error in errors]
     summary.reconciliation = reconcile(entries, Period(dt.date.min, dt.date.max))
     _totals(entries, summary)
+    if not errors:
+        _write_reports(target, config, entries, summary)
     return summary
+
+
+def _write_reports(
+    target: Path, config: Config, entries: list[data.Directive], summary: DemoSummary
+) -> None:
+    """Write every report as HTML under reports/ (what a new user opens next)."""
+    from ecomledger.books import Books
+    from ecomledger.reports.runner import write_html_reports
+
+    books = Books(path=target, config=config, entries=entries, errors=[], options={})
+    summary.reports, summary.reports_skipped = write_html_reports(books)
+
+
+def render_demo_invoices(target: Path) -> RenderReport:
+    """Render the demo's invoices and credit notes as Factur-X PDFs under invoices/<year>/.
+
+    Kept out of :func:`run_demo` (the command calls it) because laying out some seventy PDFs
+    takes seconds that the tests built on the demo books do not need.
+    """
+    from ecomledger.books import load_books
+    from ecomledger.invoices.render import render
+
+    return render(load_books(target, load_config(target / CONFIG_NAME)))
 
 
 def _archived(books: Path) -> list[Path]:
@@ -104,6 +143,10 @@ def _totals(entries: list[data.Directive], summary: DemoSummary) -> None:
     for entry in entries:
         if not isinstance(entry, data.Transaction):
             continue
+        if summary.first_day is None or entry.date < summary.first_day:
+            summary.first_day = entry.date
+        if summary.last_day is None or entry.date > summary.last_day:
+            summary.last_day = entry.date
         if "invoice" in entry.meta:
             summary.invoices += 1
         if "credit_note" in entry.meta:

@@ -15,8 +15,21 @@ from typing import Annotated
 import typer
 
 from ecomledger import __version__
-from ecomledger.cli import check, demo, fetch, ingest, init, reconcile, rules
-from ecomledger.cli._common import State, err_console
+from ecomledger.cli import (
+    check,
+    close,
+    demo,
+    export,
+    fetch,
+    ingest,
+    init,
+    invoice,
+    reconcile,
+    report,
+    rules,
+    treasury,
+)
+from ecomledger.cli._common import State, err_console, plain_help_types, styled
 from ecomledger.errors import UserError
 
 app = typer.Typer(
@@ -25,7 +38,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+plain_help_types()
 
 
 def _version(value: bool) -> None:
@@ -54,9 +69,11 @@ def root(
     ctx.obj = State(books_option=books)
 
 
-for module in (init, fetch, ingest, check, reconcile, demo):
+for module in (init, fetch, ingest, check, reconcile, demo, report, treasury, close):
     app.add_typer(module.app)
 app.add_typer(rules.app, name="rules")
+app.add_typer(invoice.app, name="invoice")
+app.add_typer(export.app, name="export")
 
 
 def _click_errors() -> tuple[type[Exception], ...]:
@@ -83,7 +100,7 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)
     except UserError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err_console.print(styled("error:", "bold red"), str(exc), soft_wrap=True)
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
