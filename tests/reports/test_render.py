@@ -239,3 +239,18 @@ def test_a_long_table_prints_every_row_in_plain_columns() -> None:
     assert lines[-1].endswith(f"{(RICH_ROWS + 499) / 4:,.2f}")
     widths = {len(line) for line in lines[3:]}
     assert len(widths) == 1  # aligned: the amounts are flush right in one column
+
+
+def test_a_line_chart_spans_its_values_and_its_labels_do_not_overlap() -> None:
+    from ecomledger.render.charts import render_chart
+
+    labels = [f"2026-03-{day:02d}" for day in range(1, 32)]
+    values = [Decimal("11000") + Decimal(day * 10) for day in range(1, 32)]
+    svg = lxml.html.fromstring(
+        str(render_chart(Chart("c", "Cash", "line", labels, [Series("Total", values)])))
+    )
+    written = [t for t in svg.xpath(".//text/text()") if t.startswith("2026-")]
+    assert 4 <= len(written) <= 10  # a date every few days, not 31 on top of each other
+    ticks = [t for t in svg.xpath(".//text/text()") if t[0].isdigit() and not t.startswith("2026")]
+    assert len(set(ticks)) == 5, ticks  # five distinct axis figures, not "11k" five times
+    assert "0" not in ticks  # the axis spans the values, not zero to 11,310

@@ -66,6 +66,8 @@ def render_chart(chart: Chart) -> Markup:
 def _bounds(chart: Chart, stacked: bool = False) -> tuple[Decimal, Decimal]:
     """The lowest and highest value the axis must show (zero always included)."""
     low = high = Decimal(0)
+    if chart.kind == "line":
+        return _line_bounds(chart)
     if stacked:
         for index in range(len(chart.labels)):
             column = [s.values[index] for s in chart.series if index < len(s.values)]
@@ -77,6 +79,20 @@ def _bounds(chart: Chart, stacked: bool = False) -> tuple[Decimal, Decimal]:
                 high, low = max(high, value), min(low, value)
     if high == low:
         high = low + 1
+    return low, high
+
+
+def _line_bounds(chart: Chart) -> tuple[Decimal, Decimal]:
+    """A line's axis spans its values, with a margin: a bank balance moving between 11,000
+    and 11,400 is a flat line on an axis from zero. Zero is kept when the values reach it."""
+    values = [value for series in chart.series for value in series.values]
+    if not values:
+        return Decimal(0), Decimal(1)
+    low, high = min(values), max(values)
+    margin = (high - low) / 10 or abs(high) / 20 or Decimal(1)
+    low, high = low - margin, high + margin
+    if low < 0 < high or min(values) >= 0 > low:
+        low = max(low, Decimal(0)) if min(values) >= 0 else low
     return low, high
 
 
@@ -206,7 +222,9 @@ def _line(chart: Chart) -> tuple[str, int]:
     count = max(len(chart.labels) - 1, 1)
     step_x = (WIDTH - left - 20) / count
     parts = _y_axis(low, high, at, left)
-    step = max(1, len(chart.labels) // 16)
+    longest = max((len(label) for label in chart.labels), default=1)
+    room = max(1, int((WIDTH - left - 20) // (6 * longest + 12)))  # labels that fit side by side
+    step = max(1, -(-len(chart.labels) // room))
     for i, label in enumerate(chart.labels):
         if i % step == 0:
             parts.append(
@@ -226,13 +244,16 @@ def _line(chart: Chart) -> tuple[str, int]:
 
 def _y_axis(low: Decimal, high: Decimal, at: Scale, left: int) -> list[str]:
     parts = []
-    for fraction in range(5):
-        value = low + (high - low) * fraction / 4
+    ticks = [low + (high - low) * fraction / 4 for fraction in range(5)]
+    texts = [_short(value) for value in ticks]
+    if len(set(texts)) < len(texts):  # a narrow band of large values: write them in full
+        texts = [display(v.quantize(Decimal(1)), "money").removesuffix(".00") for v in ticks]
+    for value, text in zip(ticks, texts, strict=True):
         y = at(value)
         parts.append(
             f'<line x1="{left}" y1="{y:.1f}" x2="{WIDTH - 10}" y2="{y:.1f}" stroke="#eee"/>'
             f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="10">'
-            f"{escape(_short(value))}</text>"
+            f"{escape(text)}</text>"
         )
     return parts
 
