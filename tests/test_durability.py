@@ -255,7 +255,7 @@ def test_a_bad_file_no_longer_blocks_the_good_ones(cli, demo_books: Path) -> Non
     assert "broken-orders.json:1: is not valid JSON" in result.err
     assert "notes.txt: no configured importer recognises this file" in result.err
     assert "2 file(s) refused" in result.err and "3 other file(s) imported" in result.err
-    assert "Imported 3 file(s): 16 new entries" in result.out
+    assert "Imported 3 file(s): 21 new entries" in result.out  # 16 + 5 Dec-Feb bank lines
     assert sorted(p.name for p in inbox_files(demo_books)) == ["broken-orders.json", "notes.txt"]
     assert (demo_books / "documents/qonto/main/qonto-2026-03.csv").exists()
     _, errors, _ = ledger.load(demo_books)

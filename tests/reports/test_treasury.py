@@ -90,7 +90,7 @@ def test_the_cash_position_is_the_sum_of_bank_clearing_and_transit(demo: Path) -
         assert position.processor == expected["processor"]
         assert position.transit == expected["transit"]
         assert position.total == sum(expected.values())
-    assert report.closing.bank == Decimal("11360.26")
+    assert report.closing.bank == Decimal("11309.28")
     assert {pool_kind(books, a) for a in report.accounts} == {"bank", "processor", "transit"}
 
 
@@ -106,16 +106,33 @@ def test_the_statement_reconciles_opening_to_closing(demo: Path) -> None:
     assert "payouts" not in lines  # a payout only moves cash inside the pool
 
 
-def test_recurring_charges_are_found_and_projected(demo: Path, tmp_path: Path) -> None:
-    text = SAVINGS + "".join(hosting(d) for d in ("2025-12-09", "2026-01-09", "2026-02-09"))
+def test_the_demos_recurring_charges_are_found_and_projected(demo: Path) -> None:
+    result = forecast.compute(loaded(demo), load_plan(demo, "EUR"), weeks=13)
+    found = {r.payee: r for r in result.recurring}
+    assert set(found) == {"OVH SAS", "Qonto"}, result.recurring
+    ovh, qonto = found["OVH SAS"], found["Qonto"]
+    assert (ovh.occurrences, ovh.interval_days, ovh.amount) == (3, 30, Decimal("-11.99"))
+    assert ovh.next_dates == [dt.date(2026, 4, 9), dt.date(2026, 5, 9), dt.date(2026, 6, 9)]
+    # the bank's subscription falls on each month's last day (Dec 31, Jan 31, Feb 28)
+    assert qonto.next_dates[:3] == [
+        dt.date(2026, 3, 31),
+        dt.date(2026, 4, 30),
+        dt.date(2026, 5, 31),
+    ]
+    charged = [e for e in result.events if e.source == "recurring"]
+    assert sum(e.amount for e in charged) == 3 * Decimal("-11.99") + len(
+        qonto.next_dates
+    ) * Decimal("-9.00")
+
+
+def test_a_second_bank_paying_the_same_payee_is_one_more_occurrence(
+    demo: Path, tmp_path: Path
+) -> None:
+    text = SAVINGS + hosting("2025-12-09")
     books = with_entries(demo, tmp_path, text)
     result = forecast.compute(loaded(books), load_plan(books, "EUR"), weeks=13)
-    ovh = [r for r in result.recurring if r.payee == "OVH SAS"]
-    assert len(ovh) == 1, result.recurring
-    # the demo's own March line (Qonto) is the fourth occurrence
-    assert ovh[0].occurrences == 4 and ovh[0].interval_days == 30
-    assert ovh[0].amount == Decimal("-11.99")
-    assert ovh[0].next_dates == [dt.date(2026, 4, 9), dt.date(2026, 5, 9), dt.date(2026, 6, 9)]
+    (ovh,) = [r for r in result.recurring if r.payee == "OVH SAS"]
+    assert ovh.occurrences == 4  # 2025-12-09 on the savings account, then Jan, Feb, Mar on Qonto
 
 
 def test_the_first_week_holds_the_payouts_already_due(demo: Path, tmp_path: Path) -> None:
@@ -129,7 +146,7 @@ def test_the_first_week_holds_the_payouts_already_due(demo: Path, tmp_path: Path
     due = [e for e in result.events if e.source == "due"]
     assert [(e.date, e.amount) for e in due] == [(dt.date(2026, 3, 18), Decimal("250.00"))]
     assert result.weeks[0].by_category["payouts"] >= Decimal("250.00")
-    assert result.opening == Decimal("11360.26")
+    assert result.opening == Decimal("11309.28")
 
 
 def test_a_floor_breach_is_dated(demo: Path, tmp_path: Path) -> None:
@@ -228,7 +245,7 @@ def test_categories_follow_ecomledger_toml(demo: Path, tmp_path: Path) -> None:
     )
     lines = {line.category: line.net for line in report.statement}
     assert lines["other"] == Decimal("-48.60")  # La Poste, on Expenses:Shipping
-    assert lines["suppliers"] == Decimal("-11.99")
+    assert lines["suppliers"] == Decimal("-11.99")  # OVH in March
 
 
 def test_an_unknown_category_in_ecomledger_toml_is_refused(demo: Path, tmp_path: Path) -> None:
@@ -251,11 +268,11 @@ def test_the_cash_and_forecast_commands(demo: Path, tmp_path: Path, cli) -> None
     shown = cli("--books", str(books), "cash", "--period", "2026-03", "--format", "json")
     assert shown.code == 0, shown.err
     data = json.loads(shown.out)
-    assert data["data"]["closing"]["total"] == "11360.26"
+    assert data["data"]["closing"]["total"] == "11309.28"
     alert = cli("--books", str(books), "forecast", "--weeks", "4")
     assert alert.code == 1
     assert (
-        "alert: 2026-03-16: cash falls to 11360.26 EUR, below the floor of 11365.00 EUR"
+        "alert: 2026-03-16: cash falls to 11309.28 EUR, below the floor of 11365.00 EUR"
         in alert.err
     )
     bad = cli("--books", str(books), "forecast", "--as-of", "2026-02-30")

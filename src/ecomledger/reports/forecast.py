@@ -415,13 +415,16 @@ def find_recurring(flows: list[Flow], horizon: Period, minimum: int = 3) -> list
         if _advance(last, schedule) + dt.timedelta(days=schedule // 2) < horizon.start:
             continue  # stopped: it should have come again by now
         next_dates = []
+        month_ends = schedule in (30, 91, 365) and all(
+            f.date == _month_end(f.date.year, f.date.month) for f in run
+        )
         step = 1
-        day = _advance(last, schedule)
+        day = _advance(last, schedule, 1, month_ends)
         while day <= horizon.end:
             if day >= horizon.start:
                 next_dates.append(day)
             step += 1
-            day = _advance(last, schedule, step)  # from the anchor: Jan 30, Feb 28, Mar 30
+            day = _advance(last, schedule, step, month_ends)  # from the anchor: 30/1, 28/2, 30/3
         found.append(
             Recurring(
                 payee=run[-1].payee or run[-1].narration,
@@ -453,14 +456,16 @@ def _latest_run(items: list[Flow], minimum: int) -> tuple[list[Flow], int] | Non
     return best
 
 
-def _advance(day: dt.date, days: int, times: int = 1) -> dt.date:
-    """``day`` plus ``times`` intervals; monthly, quarterly and yearly ones by calendar."""
+def _advance(day: dt.date, days: int, times: int = 1, month_end: bool = False) -> dt.date:
+    """``day`` plus ``times`` intervals; monthly, quarterly and yearly ones by calendar,
+    on the month's last day when the charge always fell on it (a bank's subscription)."""
     if days not in (30, 91, 365):
         return day + dt.timedelta(days=days * times)
     months = {30: 1, 91: 3, 365: 12}[days] * times
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
-    return dt.date(year, month, min(day.day, _month_end(year, month).day))
+    last = _month_end(year, month)
+    return last if month_end else dt.date(year, month, min(day.day, last.day))
 
 
 def _weeks(
