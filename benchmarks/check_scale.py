@@ -17,7 +17,8 @@ off):
 * ``check``: ``ecomledger --books DIR check``;
 * ``check-day``: ``ecomledger check`` on the same orders imported with ``granularity = "day"``
   (made in ``DIR/orders-N-day`` when the summary module exists);
-* ``report``: ``ecomledger report pnl --period YYYY --format csv``.
+* ``report``: ``ecomledger report pnl --period YYYY --format csv`` (``report-day``: on the
+  ``day`` books).
 
 Each run's wall time, CPU time (user + system, from the child's own rusage: it does not
 count the time other jobs hold the cores, so it is the figure to compare on a shared
@@ -143,6 +144,7 @@ def commands(books: Path, day_books: Path | None) -> dict[str, tuple[list[str], 
     }
     if day_books is not None:
         found["check-day"] = ([*ecom, str(day_books), "check"], day_books)
+        found["report-day"] = ([*ecom, str(day_books), *found["report"][0][3:]], day_books)
     return found
 
 
@@ -184,7 +186,7 @@ def main() -> int:
         make(books, orders)
         write_bare(books)
         day_books = None
-        if has_granularity() and (not only or "check-day" in only):
+        if has_granularity() and (not only or only & {"check-day", "report-day"}):
             day_books = work / f"orders-{orders}-day"
             make(day_books, orders, "day")
         runs: list[Run] = []
