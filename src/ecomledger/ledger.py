@@ -32,7 +32,7 @@ import os
 import pickle
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -49,7 +49,7 @@ from ecomledger.codes import is_account, is_commodity
 from ecomledger.errors import UserError
 from ecomledger.journal import LOCK_FILE as LOCK_FILE
 from ecomledger.journal import books_lock as books_lock
-from ecomledger.money import as_minor_units, minor_units_writer, plain
+from ecomledger.money import as_minor_units, exponent, minor_units_writer, plain
 
 MAIN_FILE = "main.beancount"
 TRANSFERS = "Assets:Transfers"
@@ -477,15 +477,21 @@ def _render_transaction(txn: data.Transaction) -> str:
         lines += _meta_lines(txn.meta, "  ")
     postings = txn.postings
     units = [p.units for p in postings]  # never None: see _plain_postings
-    numbers = []
-    currency = exact = None
+    numbers: list[str] = []
+    currency: str | None = None
+    exact: Callable[[Decimal], str] = str  # the currency's writer, from the first posting on
+    cents = False
     for posting, unit in zip(postings, units, strict=True):
         if unit.currency is not currency:  # type: ignore[union-attr]
             currency = unit.currency  # type: ignore[union-attr]
-            exact = minor_units_writer(currency)  # type: ignore[arg-type]
+            exact = minor_units_writer(currency)
+            cents = exponent(currency) == 2
         if posting.account not in _WRITABLE or currency not in _WRITABLE:
-            _syntax(posting.account, currency)  # type: ignore[arg-type]
-        numbers.append(exact(unit.number))  # type: ignore[misc,union-attr,arg-type]
+            _syntax(posting.account, currency)
+        text = str(unit.number)  # type: ignore[union-attr]
+        if not cents or text[-3:-2] != ".":  # "12.50" in EUR is already as_minor_units's
+            text = exact(unit.number)  # type: ignore[union-attr,arg-type]
+        numbers.append(text)
     width = max(map(len, [p.account for p in postings]), default=0)
     digits = max(map(len, numbers), default=0)
     for posting, number, unit in zip(postings, numbers, units, strict=True):
