@@ -261,3 +261,66 @@ def test_another_process_renders_the_same_bytes(rendered: Path, tmp_path: Path) 
     for number in ("F-2026-000004", "AV-2026-000001"):
         again = (tmp_path / f"{number}.en.pdf").read_bytes()
         assert again == pdf_path(rendered, number, "en").read_bytes(), number
+
+
+def test_the_factur_x_attachment_and_xmp_are_those_factur_x_readers_expect(
+    rendered: Path,
+) -> None:
+    """weasyprint writes the Factur-X itself: file name, relationship, MIME type, profile, dates."""
+    from pypdf import PdfReader
+
+    path = pdf_path(rendered, "F-2026-000004")
+    reader = PdfReader(path)
+    root = reader.trailer["/Root"]
+    names = root["/Names"]["/EmbeddedFiles"]["/Names"]
+    assert names[0] == "factur-x.xml"
+    spec = names[1].get_object()
+    assert spec["/AFRelationship"] == "/Data"
+    assert spec["/UF"] == "factur-x.xml"
+    assert spec["/EF"]["/F"].get_object()["/Subtype"] == "/text/xml"
+    assert [a.get_object() for a in root["/AF"]] == [spec]
+    assert root["/PageMode"] == "/UseAttachments"
+    xmp = reader.xmp_metadata
+    assert xmp is not None
+    raw = xmp.stream.get_data()
+    for statement in (
+        b"<fx:DocumentFileName>factur-x.xml</fx:DocumentFileName>",
+        b"<fx:DocumentType>INVOICE</fx:DocumentType>",
+        b"<fx:ConformanceLevel>EN 16931</fx:ConformanceLevel>",
+        b"<pdfaid:conformance>B</pdfaid:conformance>",
+        b"urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#",
+        b"<xmp:CreateDate>2026-03-04T12:00:00+00:00</xmp:CreateDate>",  # the issue date
+    ):
+        assert statement in raw, statement
+    info = reader.metadata
+    assert info is not None
+    assert info["/CreationDate"] == info["/ModDate"] == "D:20260304120000+00'00'"
+    assert info["/Title"] == "Demo Boutique SAS: Facture F-2026-000004"
+    assert b'<dc:title><rdf:Alt><rdf:li xml:lang="x-default">Demo Boutique SAS: Facture' in raw
+
+
+def test_worker_processes_render_the_same_bytes(rendered: Path, tmp_path: Path) -> None:
+    """A fresh process forks its workers (weasyprint preloaded, Saxon not yet started): same
+    files as the documents rendered here one by one."""
+    import sys
+
+    script = (
+        "import sys; from pathlib import Path\n"
+        "from ecomledger.books import load_books\n"
+        "from ecomledger.config import load_config\n"
+        "from ecomledger.invoices import render as R, validate\n"
+        "books = Path(sys.argv[1])\n"
+        "loaded = load_books(books, load_config(books / 'ecomledger.toml'))\n"
+        "assert R._pool_context(None).get_start_method() == 'fork'\n"
+        "R.render(loaded, sys.argv[3:], lang='fr', output=Path(sys.argv[2]), workers=2)\n"
+        "assert not validate.started()  # the workers validated, not this process\n"
+    )
+    numbers = ["F-2026-000002", "F-2026-000004", "AV-2026-000001", "F-2025-000015"]
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(rendered), str(tmp_path), *numbers],
+        capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    for number in numbers:
+        again = (tmp_path / f"{number}.fr.pdf").read_bytes()
+        assert again == pdf_path(rendered, number).read_bytes(), number

@@ -13,6 +13,7 @@ rendering twice gives the same bytes.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from decimal import Decimal
 from typing import Any
@@ -278,8 +279,6 @@ XMP_URN = "urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#"
 
 def pdf_info(doc: Document, lang: Lang, moment: dt.datetime) -> dict[str, str]:
     """The PDF's document information (``/Info``), mirrored by its XMP."""
-    from importlib.metadata import version
-
     kind = labels.LABELS[lang][doc.kind]
     return {
         "title": f"{doc.seller.name}: {kind} {doc.number}",
@@ -287,9 +286,16 @@ def pdf_info(doc: Document, lang: Lang, moment: dt.datetime) -> dict[str, str]:
         "subject": f"{kind} {doc.number} {doc.issue_date.isoformat()}",
         "keywords": f"{kind}, Factur-X",
         "creator": "ecomledger",
-        "producer": f"WeasyPrint {version('weasyprint')}",
+        "producer": _producer(),
         "date": moment.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
     }
+
+
+@functools.lru_cache(maxsize=1)
+def _producer() -> str:
+    from importlib.metadata import version
+
+    return f"WeasyPrint {version('weasyprint')}"
 
 
 def xmp_metadata(info: dict[str, str]) -> bytes:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
@@ -31,6 +32,9 @@ from ecomledger.invoices.labels import Lang
 TEMPLATE = "invoice.html.j2"
 STYLESHEET = "invoice.css"
 USER_AGENT = "user-agent.css"
+#: Blanks between two tags (the template's indentation): weasyprint builds, then drops, a box
+#: for each run. Printed text is never blanks alone, so removing them changes no word.
+_BETWEEN_TAGS = re.compile(r">\s+<")
 
 
 def template_dir() -> Path:
@@ -62,7 +66,7 @@ def render_html(doc: Document, lang: Lang, folder: Path | None = None, logo: str
     folder = folder or template_dir()
     try:
         template = _environment(str(folder)).get_template(TEMPLATE)
-        return template.render(**context(doc, lang, logo))
+        return _BETWEEN_TAGS.sub("><", template.render(**context(doc, lang, logo)))
     except jinja2.TemplateSyntaxError as exc:
         raise InvoiceError(
             f"{exc.filename or folder / TEMPLATE}:{exc.lineno}: the invoice template is broken "
@@ -215,6 +219,13 @@ def _spaced_iban(iban: str) -> str:
     return " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
 
 
+def preload(folder: Path | None = None) -> None:
+    """Import weasyprint and parse the stylesheets and fonts now (before forking workers)."""
+    _html_class(stylesheet(folder, USER_AGENT))
+    stylesheet(folder)
+    _fonts()
+
+
 @lru_cache(maxsize=4)
 def _html_class(user_agent: Any) -> Any:
     """weasyprint's ``HTML`` with ``user_agent`` (``user-agent.css``) as its default styles.
@@ -300,3 +311,5 @@ def _finish(pdf: Any, doc: Document, lang: Lang, moment: dt.datetime) -> None:
         }
     )
     pdf.catalog["PageMode"] = "/UseAttachments"  # a reader shows the XML at once
+    # weasyprint 70 lists the attachment in /AF twice (from the name tree and as a Filespec).
+    pdf.catalog["AF"] = pydyf.Array(dict.fromkeys(pdf.catalog["AF"]))

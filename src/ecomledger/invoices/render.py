@@ -22,6 +22,7 @@ import json
 import multiprocessing
 import os
 import tempfile
+import threading
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -336,10 +337,28 @@ def _produce_in_pool(
     documents: Sequence[Document], lang: Lang, template_dir: Path | None, logo: str, workers: int
 ) -> list[tuple[bytes, bytes]]:
     """Run :func:`produce` in ``workers`` processes (weasyprint's layout is pure Python)."""
-    context = multiprocessing.get_context("spawn")  # no fork of a process holding Saxon
+    context = _pool_context(template_dir)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         jobs = [pool.submit(produce, d, lang, template_dir, logo) for d in documents]
         return [job.result() for job in jobs]
+
+
+def _pool_context(template_dir: Path | None) -> multiprocessing.context.BaseContext:
+    """Fork workers from a parent with weasyprint loaded, when that is safe; else spawn them.
+
+    A spawned worker imports weasyprint and parses the stylesheets again (over half a second
+    of CPU each). Forking shares what the parent loaded, but is safe only from a process with
+    a single thread and no Saxon yet (its runtime has threads of its own): each worker then
+    compiles the schematron itself.
+    """
+    if (
+        "fork" in multiprocessing.get_all_start_methods()
+        and threading.active_count() == 1
+        and not validate.started()
+    ):
+        pdf.preload(template_dir)
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
 
 
 def write(

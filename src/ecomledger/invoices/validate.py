@@ -117,6 +117,11 @@ def _schematron() -> _Schematron:
     return _Schematron()
 
 
+def started() -> bool:
+    """Whether this process has started Saxon (after which it must not be forked)."""
+    return _schematron.cache_info().currsize > 0
+
+
 def schematron_failures(xml: bytes) -> list[Failure]:
     """Run the EN 16931 schematron on ``xml``; return its errors (warnings ignored)."""
     with _LOCK:
