@@ -393,16 +393,15 @@ def _order_fits(order: Order) -> bool:
         and total >= 0
     ):
         return False
-    amounts = [total, order.gift_card_payments]
+    amounts: list[Decimal | None] = [total, order.gift_card_payments]
     if shown:
         shown_total = order.presentment_total
         if shown not in ISO_4217:
             return False
-        if shown_total is not None:
-            if shown == ccy:
-                amounts.append(shown_total)
-            elif not money_fits((shown_total,), shown):
-                return False
+        if shown == ccy:
+            amounts.append(shown_total)
+        elif not money_fits((shown_total,), shown):
+            return False
     add = amounts.append
     for line in order.lines:
         quantity, price, rate = line.quantity, line.unit_price, line.vat_rate
@@ -417,16 +416,14 @@ def _order_fits(order: Order) -> bool:
             return False
         add(quantity * price)
         add(line.discount)
-        if line.tax is not None:
-            add(line.tax)
+        add(line.tax)
     for ship in order.shipping:
         rate = ship.vat_rate
         if not (rate.is_finite() and ZERO <= rate < 100):
             return False
         add(ship.price)
         add(ship.discount)
-        if ship.tax is not None:
-            add(ship.tax)
+        add(ship.tax)
     return money_fits(amounts, ccy)
 
 
@@ -436,7 +433,12 @@ def _refund_fits(refund: Refund) -> bool:
     total = refund.total
     if not (refund.currency in ISO_4217 and total.is_finite() and total >= 0):
         return False
-    amounts = [total, refund.gift_card_refunds, refund.shipping_amount, refund.shipping_tax]
+    amounts: list[Decimal | None] = [
+        total,
+        refund.gift_card_refunds,
+        refund.shipping_amount,
+        refund.shipping_tax,
+    ]
     rates = [refund.shipping_vat_rate]
     for line in refund.lines:
         quantity = line.quantity

@@ -451,6 +451,18 @@ def _syntax(*names: str) -> None:
         _WRITABLE.add(name)
 
 
+_WRITERS: dict[str, tuple[Callable[[Decimal], str], bool]] = {}
+
+
+def _amount_writer(currency: str) -> tuple[Callable[[Decimal], str], bool]:
+    """The currency's :func:`~ecomledger.money.minor_units_writer`, and whether it has
+    two decimals (most do: ``str()`` of an exact amount is then already its text)."""
+    found = _WRITERS.get(currency)
+    if found is None:
+        found = _WRITERS[currency] = (minor_units_writer(currency), exponent(currency) == 2)
+    return found
+
+
 def _plain_postings(txn: data.Transaction) -> bool:
     """Whether every posting is a plain amount (no cost, no price): what imports write."""
     for posting in txn.postings:
@@ -484,10 +496,11 @@ def _render_transaction(txn: data.Transaction) -> str:
     for posting, unit in zip(postings, units, strict=True):
         if unit.currency is not currency:  # type: ignore[union-attr]
             currency = unit.currency  # type: ignore[union-attr]
-            exact = minor_units_writer(currency)
-            cents = exponent(currency) == 2
-        if posting.account not in _WRITABLE or currency not in _WRITABLE:
-            _syntax(posting.account, currency)
+            if currency not in _WRITABLE:
+                _syntax(currency)
+            exact, cents = _amount_writer(currency)
+        if posting.account not in _WRITABLE:
+            _syntax(posting.account)
         text = str(unit.number)  # type: ignore[union-attr]
         if not cents or text[-3:-2] != ".":  # "12.50" in EUR is already as_minor_units's
             text = exact(unit.number)  # type: ignore[union-attr,arg-type]

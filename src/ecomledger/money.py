@@ -177,9 +177,10 @@ def _exact(currency: str) -> tuple[Decimal, Context]:
     return quantum(currency), context
 
 
-def money_fits(amounts: Iterable[Decimal], currency: str) -> bool:
+def money_fits(amounts: Iterable[Decimal | None], currency: str) -> bool:
     """Whether every amount can be booked exactly in ``currency``: True exactly when
-    :func:`money_problem` finds nothing to say about any of them.
+    :func:`money_problem` finds nothing to say about any of them (None, an amount the
+    record does not state, is skipped).
 
     The fast path of the checks booking runs on every record: no message is built, and a
     whole order's amounts are tested in a loop of C calls.
@@ -187,6 +188,8 @@ def money_fits(amounts: Iterable[Decimal], currency: str) -> bool:
     unit, context = _exact(currency)
     try:
         for amount in amounts:
+            if amount is None:
+                continue
             if not amount.is_finite():
                 return False
             amount.quantize(unit, None, context)
