@@ -277,3 +277,22 @@ def test_the_cash_and_forecast_commands(demo: Path, tmp_path: Path, cli) -> None
     )
     bad = cli("--books", str(books), "forecast", "--as-of", "2026-02-30")
     assert bad.code == 2 and "--as-of '2026-02-30' is not a date" in bad.err
+
+
+def test_the_running_months_vat_is_due_on_the_24th(demo: Path) -> None:
+    """March's VAT booked so far (collected in France and self-assessed, less deductible) is
+    paid on 24 April even when no VAT share can be learned from the months before."""
+    entries, _, _ = loader.load_file(str(demo / "main.beancount"))
+    due = Decimal(0)
+    for entry in entries:
+        if isinstance(entry, data.Transaction) and entry.date >= dt.date(2026, 3, 1):
+            for posting in entry.postings:
+                account = posting.account
+                domestic = account.startswith(
+                    ("Liabilities:VAT:Collected:FR:", "Liabilities:VAT:IntraEU")
+                )
+                if domestic or account == "Assets:VAT:Deductible":
+                    due -= posting.units.number
+    result = forecast.compute(loaded(demo), load_plan(demo, "EUR"), weeks=8)
+    vat = [(e.date, e.amount) for e in result.events if e.label.startswith("VAT 2026-03")]
+    assert vat == [(dt.date(2026, 4, 24), -due)] and due > 0

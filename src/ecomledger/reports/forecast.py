@@ -342,7 +342,8 @@ def _vat_estimated(
     as_of: dt.date,
     horizon: Period,
 ) -> list[Event]:
-    """VAT of the months not yet ended: the sales to come at the VAT share of past months."""
+    """VAT of the months not yet ended: what the books already hold of the running month,
+    plus the sales to come at the VAT share of the last months (scaled by the scenario)."""
     sales_in: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
     for flow in bank_flows:
         if flow.category in SALES:
@@ -351,23 +352,26 @@ def _vat_estimated(
     vat = sum((domestic[m] for m in past), ZERO)
     sales = sum((sales_in.get(m, ZERO) for m in past), ZERO)
     weekly_sales = sum(weekly.values(), ZERO)
-    if vat <= 0 or sales <= 0 or weekly_sales <= 0:
-        return []
-    share = vat / sales
+    # No share to learn (no sales, or months in credit): only the VAT already booked is due.
+    share = vat / sales if vat > 0 and sales > 0 else ZERO
     events = []
-    month = _month_key(as_of)
+    running = month = _month_key(as_of)
     while True:
         pay_year, pay_month = _next_month(*month)
         pay_day = dt.date(pay_year, pay_month, VAT_DUE_DAY)
         if pay_day > horizon.end:
             break
+        name = f"VAT {month[0]}-{month[1]:02d} (CA3"
+        booked = domestic.get(month, ZERO) if month == running else ZERO
+        if booked > 0 and pay_day in horizon:
+            events.append(
+                Event(pay_day, "VAT paid", -round_money(booked), f"{name}, to date)", "vat")
+            )
         first = max(dt.date(month[0], month[1], 1), as_of + dt.timedelta(days=1))
         days = (_month_end(*month) - first).days + 1
-        amount = round_money(weekly_sales * share * days / 7)
-        estimate = amount + (domestic.get(month, ZERO) if month == _month_key(as_of) else ZERO)
+        estimate = round_money(weekly_sales * share * days / 7)
         if estimate > 0 and pay_day in horizon:
-            label = f"VAT {month[0]}-{month[1]:02d} (CA3, estimated)"
-            events.append(Event(pay_day, "VAT paid", -estimate, label, "vat", True))
+            events.append(Event(pay_day, "VAT paid", -estimate, f"{name}, estimated)", "vat", True))
         month = (pay_year, pay_month)
     return events
 
