@@ -34,10 +34,10 @@ def parse_period(text: str) -> Period:
         if match := re.fullmatch(r"(\d{4})-Q([1-4])", value, re.IGNORECASE):
             year, quarter = int(match.group(1)), int(match.group(2))
             first = 3 * quarter - 2
-            return Period(dt.date(year, first, 1), _month_end(year, first + 2))
+            return Period(dt.date(year, first, 1), month_end(year, first + 2))
         if match := re.fullmatch(r"(\d{4})-(\d{2})", value):
             year, month = int(match.group(1)), int(match.group(2))
-            return Period(dt.date(year, month, 1), _month_end(year, month))
+            return Period(dt.date(year, month, 1), month_end(year, month))
         if ".." in value:
             start, end = (dt.date.fromisoformat(part) for part in value.split("..", 1))
             if end < start:
@@ -50,5 +50,6 @@ def parse_period(text: str) -> Period:
     )
 
 
-def _month_end(year: int, month: int) -> dt.date:
+def month_end(year: int, month: int) -> dt.date:
+    """Return the last day of ``month``."""
     return dt.date(year, month, calendar.monthrange(year, month)[1])

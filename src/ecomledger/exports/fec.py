@@ -39,7 +39,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 from typing import NamedTuple
 
@@ -50,6 +50,7 @@ from ecomledger import close as closing
 from ecomledger import ledger
 from ecomledger.books import Books
 from ecomledger.errors import UserError
+from ecomledger.money import round_money
 
 ENCODING = "iso-8859-15"
 SEPARATOR = "\t"
@@ -127,7 +128,7 @@ def clean(text: str) -> str:
 
 def amount_text(value: Decimal) -> str:
     """``1234.5`` → ``1234,50``: two decimals, a decimal comma, no thousands separator."""
-    return f"{value.quantize(CENT, rounding=ROUND_HALF_UP):f}".replace(".", ",")
+    return f"{round_money(value):f}".replace(".", ",")
 
 
 def date_text(day: dt.date | None) -> str:
@@ -239,7 +240,7 @@ def _balanced_cents(lines: list[Line]) -> list[Line]:
     """Round each line to the cent; put any residual cent on the largest line."""
     kept = []
     for line in lines:
-        line.amount = line.amount.quantize(CENT, rounding=ROUND_HALF_UP)
+        line.amount = round_money(line.amount)
         if line.amount != ZERO:
             kept.append(line)
     residual = sum((line.amount for line in kept), ZERO)

@@ -31,6 +31,7 @@ from beancount.parser import printer
 
 from ecomledger.config import CONFIG_NAME, Company
 from ecomledger.errors import UserError
+from ecomledger.money import vat_on_net
 
 Kind = Literal["invoice", "credit_note"]
 CENT = Decimal("0.01")
@@ -417,7 +418,7 @@ def _vat_groups(
         bases[allowance.category, allowance.vat_rate] -= allowance.amount
     groups = []
     for (cat, rate), base in sorted(bases.items(), key=lambda item: (-item[0][1], item[0][0])):
-        vat = booked.get(rate, (base * rate / 100).quantize(CENT, ROUND_HALF_UP))
+        vat = booked.get(rate, vat_on_net(base, rate))
         exemption = "" if cat == "S" else mention or _default_mention(cat)
         groups.append(VatGroup(cat, rate, base, vat, exemption, VATEX.get(cat, "")))
     return tuple(groups)

@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from beancount.core import data
 
 from ecomledger.errors import UserError
+from ecomledger.money import round_money as round_money
 from ecomledger.periods import Period
 
 ZERO = Decimal(0)
@@ -186,11 +187,6 @@ def share(part: Decimal, whole: Decimal) -> Decimal | None:
     if whole == ZERO:
         return None
     return part / whole
-
-
-def round_money(value: Decimal) -> Decimal:
-    """Round to the cent, half up, for display of a computed average."""
-    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def ratio(value: Decimal | None) -> Decimal | None:

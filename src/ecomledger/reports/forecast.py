@@ -36,7 +36,7 @@ from ecomledger.books import Books
 from ecomledger.errors import UserError
 from ecomledger.forecast_plan import Plan, load_plan
 from ecomledger.money import round_money
-from ecomledger.periods import Period
+from ecomledger.periods import Period, month_end
 from ecomledger.reports.cash import treasury_categories
 from ecomledger.reports.model import Chart, Column, ReportRequest, ReportView, Row, Series, Table
 from ecomledger.treasury import ZERO, Categoriser, Converter, Flow, cash_flows, pool_kind
@@ -327,7 +327,7 @@ def _vat_due(
             events.append(Event(pay_day, "VAT paid", -round_money(due), label, "vat"))
     for (year, last_month), due in sorted(oss.items()):
         pay_year, pay_month = _next_month(year, last_month)
-        pay_day = _month_end(pay_year, pay_month)
+        pay_day = month_end(pay_year, pay_month)
         if due > 0 and pay_day in horizon:
             label = f"OSS VAT {year}-Q{last_month // 3}"
             events.append(Event(pay_day, "VAT paid", -round_money(due), label, "vat"))
@@ -368,17 +368,12 @@ def _vat_estimated(
                 Event(pay_day, "VAT paid", -round_money(booked), f"{name}, to date)", "vat")
             )
         first = max(dt.date(month[0], month[1], 1), as_of + dt.timedelta(days=1))
-        days = (_month_end(*month) - first).days + 1
+        days = (month_end(*month) - first).days + 1
         estimate = round_money(weekly_sales * share * days / 7)
         if estimate > 0 and pay_day in horizon:
             events.append(Event(pay_day, "VAT paid", -estimate, f"{name}, estimated)", "vat", True))
         month = (pay_year, pay_month)
     return events
-
-
-def _month_end(year: int, month: int) -> dt.date:
-    next_year, next_month = _next_month(year, month)
-    return dt.date(next_year, next_month, 1) - dt.timedelta(days=1)
 
 
 _DIGITS = re.compile(r"[\d#/\-_.]+")
@@ -420,7 +415,7 @@ def find_recurring(flows: list[Flow], horizon: Period, minimum: int = 3) -> list
             continue  # stopped: it should have come again by now
         next_dates = []
         month_ends = schedule in (30, 91, 365) and all(
-            f.date == _month_end(f.date.year, f.date.month) for f in run
+            f.date == month_end(f.date.year, f.date.month) for f in run
         )
         step = 1
         day = _advance(last, schedule, 1, month_ends)
@@ -460,7 +455,7 @@ def _latest_run(items: list[Flow], minimum: int) -> tuple[list[Flow], int] | Non
     return best
 
 
-def _advance(day: dt.date, days: int, times: int = 1, month_end: bool = False) -> dt.date:
+def _advance(day: dt.date, days: int, times: int = 1, on_month_end: bool = False) -> dt.date:
     """``day`` plus ``times`` intervals; monthly, quarterly and yearly ones by calendar,
     on the month's last day when the charge always fell on it (a bank's subscription)."""
     if days not in (30, 91, 365):
@@ -468,8 +463,8 @@ def _advance(day: dt.date, days: int, times: int = 1, month_end: bool = False) -
     months = {30: 1, 91: 3, 365: 12}[days] * times
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
-    last = _month_end(year, month)
-    return last if month_end else dt.date(year, month, min(day.day, last.day))
+    last = month_end(year, month)
+    return last if on_month_end else dt.date(year, month, min(day.day, last.day))
 
 
 def _weeks(
