@@ -20,9 +20,10 @@ from ecomledger.cli._common import books_and_config, console, err_console
 from ecomledger.errors import UserError
 from ecomledger.forecast_plan import load_plan
 from ecomledger.periods import Period, parse_period
-from ecomledger.render import FILE_FORMATS, render
+from ecomledger.render import FILE_FORMATS
 from ecomledger.reports import cash, forecast
 from ecomledger.reports.model import ReportView
+from ecomledger.reports.runner import render_report, write_output
 
 app = typer.Typer()
 
@@ -147,20 +148,13 @@ def _default_period(books: Books) -> Period:
 
 
 def _emit(view: ReportView, fmt: Format, output: Path | None, books: Books, day: dt.date) -> None:
-    """Print the view, or write it to ``output`` (html: under reports/ by default)."""
-    content = render(view, fmt.value)
-    if output is None and fmt.value in FILE_FORMATS:
-        output = books.path / "reports" / f"{view.name}-{day.isoformat()}.{fmt.value}"
-    if output is None:
+    """Print the view, or write it as ``report`` does (html: under reports/ by default)."""
+    content = render_report(view, fmt.value)
+    if output is None and fmt.value not in FILE_FORMATS:
         typer.echo(content.decode("utf-8"), nl=False)
         return
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        tmp = output.with_name(f".{output.name}.tmp")
-        tmp.write_bytes(content)
-        tmp.replace(output)
-    except OSError as exc:
-        raise UserError(
-            f"cannot write {output} ({exc.strerror}); choose a writable --output path"
-        ) from None
+    if output is None:
+        output = books.path / "reports" / f"{view.name}-{day.isoformat()}.{fmt.value}"
+        output.parent.mkdir(exist_ok=True)
+    write_output(output, content)
     console.print(f"{view.title} written to {output}", markup=False, highlight=False)
