@@ -2,7 +2,7 @@
 
 The company's cash is more than its bank balance: money paid by customers waits on each
 processor's clearing account (467) and, once paid out, in transit (58) until the bank line
-arrives. :func:`is_cash` names that pool; a payout only moves money inside it, so it is no
+arrives. :func:`pool_kind` names that pool; a payout only moves money inside it, so it is no
 cash flow. Every other change of the pool is a flow, put in one category by the accounts
 on the other side of the transaction (:data:`DEFAULT_CATEGORIES`, overridable per account
 prefix in ecomledger.toml's ``[treasury.categories]``).
@@ -106,11 +106,6 @@ def pool_kind(books: Books, account: str) -> str | None:
     if number.startswith("58"):
         return "transit"
     return None
-
-
-def is_cash(books: Books, account: str) -> bool:
-    """Say whether ``account`` holds cash (bank, processor balance or money in transit)."""
-    return pool_kind(books, account) is not None
 
 
 class Converter:

@@ -296,3 +296,9 @@ def test_the_running_months_vat_is_due_on_the_24th(demo: Path) -> None:
     result = forecast.compute(loaded(demo), load_plan(demo, "EUR"), weeks=8)
     vat = [(e.date, e.amount) for e in result.events if e.label.startswith("VAT 2026-03")]
     assert vat == [(dt.date(2026, 4, 24), -due)] and due > 0
+
+
+def test_a_cash_period_without_entries_is_one_sentence(demo: Path, cli) -> None:
+    result = cli("--books", str(demo), "cash", "--period", "2030")
+    assert result.code == 2
+    assert "the period 2030-01-01..2030-12-31 has no entries" in result.err

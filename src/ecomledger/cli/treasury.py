@@ -19,11 +19,10 @@ from ecomledger.books import Books, load_books
 from ecomledger.cli._common import books_and_config, console, err_console
 from ecomledger.errors import UserError
 from ecomledger.forecast_plan import load_plan
-from ecomledger.periods import Period, parse_period
 from ecomledger.render import FILE_FORMATS
 from ecomledger.reports import cash, forecast
 from ecomledger.reports.model import ReportView
-from ecomledger.reports.runner import render_report, write_output
+from ecomledger.reports.runner import render_report, resolve_period, write_output
 
 app = typer.Typer()
 
@@ -82,7 +81,7 @@ def cash_command(
     statement by category."""
     path, config = books_and_config(ctx)
     books = load_books(path, config, force=force)
-    span = parse_period(period) if period else _default_period(books)
+    span = resolve_period(books, period, cash)  # "2026" is the fiscal year ending in 2026
     report = cash.compute(books, span, cash.treasury_categories(books))
     view = cash.view(report, config.company.name, detail)
     _emit(view, output_format, output, books, span.end)
@@ -138,13 +137,6 @@ def forecast_command(
                 f"alert: {alert.date}: {alert.message}", markup=False, highlight=False
             )
         raise typer.Exit(1)
-
-
-def _default_period(books: Books) -> Period:
-    span = books.date_range()
-    if span is None:
-        raise UserError("the books hold no transaction yet; import orders or a statement first")
-    return books.fiscal_year(span.end.year)
 
 
 def _emit(view: ReportView, fmt: Format, output: Path | None, books: Books, day: dt.date) -> None:

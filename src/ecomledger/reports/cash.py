@@ -20,6 +20,7 @@ from ecomledger.books import Books
 from ecomledger.errors import UserError
 from ecomledger.money import round_money
 from ecomledger.periods import Period
+from ecomledger.reports.balances import require_entries
 from ecomledger.reports.model import (
     Chart,
     Column,
@@ -85,6 +86,7 @@ class CashReport:
 
 def compute(books: Books, period: Period, overrides: dict[str, str] | None = None) -> CashReport:
     """Compute the cash position of every day of ``period`` and its cash-flow statement."""
+    require_entries(books, period)  # like every report: a period without entries is refused
     convert_to = Converter(books)
     kinds: dict[str, str] = {}
     raw: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
