@@ -302,3 +302,10 @@ def test_a_cash_period_without_entries_is_one_sentence(demo: Path, cli) -> None:
     result = cli("--books", str(demo), "cash", "--period", "2030")
     assert result.code == 2
     assert "the period 2030-01-01..2030-12-31 has no entries" in result.err
+
+
+def test_the_position_stops_at_the_books_last_entry(demo: Path) -> None:
+    report = cash.compute(loaded(demo), parse_period("2026"))
+    assert report.positions[0].date == dt.date(2026, 1, 1)
+    assert report.positions[-1].date == dt.date(2026, 3, 15)  # not a flat guess to December
+    assert report.closing.total == Decimal("11309.28")

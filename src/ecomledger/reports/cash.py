@@ -115,7 +115,9 @@ def compute(books: Books, period: Period, overrides: dict[str, str] | None = Non
     opening = _position(period.start - dt.timedelta(days=1), raw, kinds, convert_to)
     positions = []
     day = period.start
-    while day <= period.end:
+    span = books.date_range()
+    last = min(period.end, span.end) if span is not None else period.end
+    while day <= last:  # no days after the books' last entry: they would show a flat guess
         for account, currency, number in by_day.get(day, ()):
             raw[account, currency] += number
         positions.append(_position(day, raw, kinds, convert_to))
