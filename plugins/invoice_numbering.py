@@ -25,12 +25,15 @@ Rules, per series (and per year for yearly series):
   (books taken over mid-year start wherever the previous tool stopped);
 * a number dated before its predecessor is an error;
 * ``invoice_range: "F-2026-000001..F-2026-000042"`` (a daily summary entry) counts every
-  number of the range, all at the entry's date;
+  number of the range, all at the entry's date; so does ``credit_note_range`` (a daily
+  summary of credit notes), whose ``credits`` lists the invoices its credit notes credit,
+  separated by spaces;
 * a credit note (``credit_note`` metadata) must carry ``credits`` naming an invoice of the
   books, and all credit notes of one invoice together must not exceed the invoice's TTC
   amount, i.e. the total of its ``Income:Sales:*`` and ``Liabilities:VAT:Collected:*``
-  postings (invoices known only through an ``invoice_range`` are checked for existence
-  only, as a summary entry carries no per-invoice amount).
+  postings (invoices known only through an ``invoice_range``, and the credit notes of a
+  ``credit_note_range``, are checked for existence and date only, as a summary entry
+  carries no per-invoice amount); no credit note is dated before the invoice it credits.
 
 Example. Before (books)::
 
@@ -204,6 +207,7 @@ class Collector:
         self.groups: dict[tuple[str, int | None], list[Numbered]] = defaultdict(list)
         self.errors: list[PluginError] = []
         self.invoices: dict[str, data.Transaction] = {}
+        self.in_ranges: dict[str, data.Transaction] = {}  # invoice -> its summary entry
         self.known: set[str] = set()
 
     def add(self, series: Series, number: str, entry: data.Transaction) -> None:
@@ -220,9 +224,12 @@ class Collector:
         self.groups[(series.key, year)].append(Numbered(seq, number, entry))
         if series.key == "invoice":
             self.known.add(number)
+            if "invoice" not in entry.meta:
+                self.in_ranges[number] = entry
 
-    def add_range(self, value: str, entry: data.Transaction) -> None:
-        """Record every number of an ``invoice_range`` ("A..B") summary entry."""
+    def add_range(self, value: str, entry: data.Transaction, key: str = "invoice_range") -> None:
+        """Record every number of an ``invoice_range`` (or ``credit_note_range``: ``key``)
+        ("A..B") summary entry."""
         first, sep, last = value.partition("..")
         for series in self.series.values():
             start = parse_number(series, first.strip()) if sep else None
@@ -236,7 +243,7 @@ class Collector:
                 self.add(series, series.format(year, seq), entry)
             return
         message = (
-            f"invoice_range {value!r} is not 'FIRST..LAST' with two numbers of one series "
+            f"{key} {value!r} is not 'FIRST..LAST' with two numbers of one series "
             "and year, in increasing order"
         )
         self.errors.append(NumberingError(entry.meta, message, entry))
@@ -251,9 +258,10 @@ class Collector:
         invoice = meta.get("invoice")
         if invoice is not None:
             self.invoices[str(invoice)] = entry
-        value = meta.get("invoice_range")
-        if value is not None:
-            self.add_range(str(value), entry)
+        for key in ("invoice_range", "credit_note_range"):
+            value = meta.get(key)
+            if value is not None:
+                self.add_range(str(value), entry, key)
 
 
 def check_group(
@@ -325,6 +333,9 @@ def check_credit_notes(
     """Yield the errors of credit notes: unknown invoice, or more credited than invoiced."""
     credited: dict[str, Decimal] = defaultdict(Decimal)
     for entry in credit_notes:
+        if "credit_note" not in entry.meta:
+            yield from check_summarised_credit_notes(collector, entry)
+            continue
         number = entry.meta["credit_note"]
         invoice = entry.meta.get("credits")
         if invoice is None:
@@ -340,19 +351,12 @@ def check_credit_notes(
             )
             yield CreditNoteError(entry.meta, message, entry)
             continue
+        error = credited_too_early(collector, entry, str(number), invoice)
+        if error is not None:
+            yield error
         invoice_entry = collector.invoices.get(invoice)
         if invoice_entry is None:
             continue
-        if entry.date < invoice_entry.date:
-            where = (
-                f"{invoice_entry.meta.get('filename', '?')}:{invoice_entry.meta.get('lineno', 0)}"
-            )
-            message = (
-                f"Credit note {number} is dated {entry.date}, before invoice {invoice} it "
-                f"credits ({invoice_entry.date}, {where}); a refund cannot precede its order: "
-                "date the credit note on or after the invoice"
-            )
-            yield CreditNoteError(entry.meta, message, entry)
         invoiced, currency = ttc_amount(invoice_entry)
         amount, _ = ttc_amount(entry)
         credited[invoice] += amount
@@ -364,6 +368,64 @@ def check_credit_notes(
                 "Liabilities:VAT:Collected:* postings)"
             )
             yield CreditNoteError(entry.meta, message, entry)
+
+
+def credited_too_early(
+    collector: Collector, entry: data.Transaction, number: str, invoice: str
+) -> CreditNoteError | None:
+    """The error of a credit note dated before the invoice it credits, if it is."""
+    invoice_entry = collector.invoices.get(invoice) or collector.in_ranges.get(invoice)
+    if invoice_entry is None or entry.date >= invoice_entry.date:
+        return None
+    where = f"{invoice_entry.meta.get('filename', '?')}:{invoice_entry.meta.get('lineno', 0)}"
+    message = (
+        f"Credit note {number} is dated {entry.date}, before invoice {invoice} it "
+        f"credits ({invoice_entry.date}, {where}); a refund cannot precede its order: "
+        "date the credit note on or after the invoice"
+    )
+    return CreditNoteError(entry.meta, message, entry)
+
+
+def check_summarised_credit_notes(
+    collector: Collector, entry: data.Transaction
+) -> Iterator[PluginError]:
+    """Yield the errors of a summary of credit notes: each credits a known, earlier invoice.
+
+    Its ``credits`` lists the credited invoices in the order of its ``credit_note_range``.
+    """
+    value = str(entry.meta.get("credit_note_range", ""))
+    credits = str(entry.meta.get("credits", "")).split()
+    series = collector.series.get("credit_note")
+    first = value.partition("..")[0].strip()
+    parsed = parse_number(series, first) if series is not None else None
+    if series is None or parsed is None or len(credits) != invoice_span(value):
+        message = (
+            f"Summary {value} must list in 'credits' the invoice each of its "
+            f"{invoice_span(value)} credit notes credits, separated by spaces"
+        )
+        yield CreditNoteError(entry.meta, message, entry)
+        return
+    year, seq = parsed
+    for offset, invoice in enumerate(credits):
+        number = series.format(year, seq + offset)
+        if invoice not in collector.known:
+            message = (
+                f"Credit note {number} credits {invoice}, which is not an invoice of these books"
+            )
+            yield CreditNoteError(entry.meta, message, entry)
+            continue
+        error = credited_too_early(collector, entry, number, invoice)
+        if error is not None:
+            yield error
+
+
+def invoice_span(value: str) -> int:
+    """How many numbers a range ``"A..B"`` covers (by their trailing digits; 0 if unreadable)."""
+    first, _, last = value.partition("..")
+    start, end = re.search(r"(\d+)$", first.strip()), re.search(r"(\d+)$", last.strip())
+    if start is None or end is None:
+        return 0
+    return max(int(end[1]) - int(start[1]) + 1, 0)
 
 
 def check_invoice_numbering(
@@ -395,9 +457,14 @@ def _check_invoice_numbering(
         if not isinstance(entry, data.Transaction):
             continue
         meta = entry.meta
-        if "invoice" in meta or "credit_note" in meta or "invoice_range" in meta:
+        if (
+            "invoice" in meta
+            or "credit_note" in meta
+            or "invoice_range" in meta
+            or "credit_note_range" in meta
+        ):
             collector.visit(entry)
-            if "credit_note" in meta:
+            if "credit_note" in meta or "credit_note_range" in meta:
                 credit_notes.append(entry)
     errors.extend(collector.errors)
     first_years: dict[str, int | None] = {}

@@ -11,8 +11,9 @@ Configuration (a Python or JSON literal; these are the defaults)::
     plugin "ecomledger.plugins.vat" "{'oss_opt_in': False, 'tolerance': '0.01',
                                       'home_country': 'FR', 'threshold': '10000'}"
 
-Rules, for every transaction carrying ``invoice``, ``credit_note`` or ``invoice_range``
-metadata (one order, one credit note, or a daily summary entry; the rules read postings and
+Rules, for every transaction carrying ``invoice``, ``credit_note``, ``invoice_range`` or
+``credit_note_range`` metadata (one order, one credit note, or a daily summary entry of
+orders or of credit notes; the rules read postings and
 their metadata, never assume one order per transaction):
 
 * each ``Income:Sales:*`` posting carries ``vat_rate`` (percent); its country is its own
@@ -221,7 +222,7 @@ def document_label(entry: data.Transaction) -> str:
         return f"Credit note {meta['credit_note']}"
     if "invoice" in meta:
         return f"Invoice {meta['invoice']}"
-    return f"Summary {meta.get('invoice_range')}"
+    return f"Summary {meta.get('invoice_range') or meta.get('credit_note_range')}"
 
 
 def where(entry: data.Transaction, line: Line) -> str:
@@ -230,8 +231,9 @@ def where(entry: data.Transaction, line: Line) -> str:
 
 
 def invoice_count(entry: data.Transaction) -> int:
-    """Return how many invoices an entry stands for (a summary's range size, else 1)."""
-    value = entry.meta.get("invoice_range")
+    """Return how many invoices (or credit notes) an entry stands for (a summary's range
+    size, else 1)."""
+    value = entry.meta.get("invoice_range") or entry.meta.get("credit_note_range")
     if value is None:
         return 1
     first, _, last = str(value).partition("..")
@@ -578,7 +580,12 @@ def _check_vat(
         if not isinstance(entry, data.Transaction):
             continue
         meta = entry.meta
-        if "invoice" in meta or "credit_note" in meta or "invoice_range" in meta:
+        if (
+            "invoice" in meta
+            or "credit_note" in meta
+            or "invoice_range" in meta
+            or "credit_note_range" in meta
+        ):
             errors.extend(sales.check(entry))
         if "supplier_country" in meta:
             errors.extend(check_fees(entry, settings))

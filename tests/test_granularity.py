@@ -77,6 +77,7 @@ def test_each_granularity_gives_the_same_revenue_vat_and_stock(demos: dict[str, 
     day_entries, _, _ = ledger.load(demos["day"], cache=False)
     order_entries, _, _ = ledger.load(demos["order"], cache=False)
     assert summary.summaries(day_entries)
+    assert summary.summaries(day_entries, summary.CREDIT_NOTE)  # refunds centralised too
     assert len(day_entries) < len(order_entries)
 
 
@@ -188,3 +189,28 @@ def test_a_summarised_invoice_still_renders(demos: dict[str, Path], tmp_path: Pa
     description = order.postings[1].meta.get("description") if order.postings[1].meta else None
     if description:
         assert str(description) in text
+
+
+def test_a_summarised_credit_note_still_renders_and_names_its_invoice(
+    demos: dict[str, Path], tmp_path: Path
+) -> None:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext is not installed (reads the PDF back)")
+    import subprocess
+
+    from ecomledger.books import load_books
+    from ecomledger.invoices.render import render
+
+    books = tmp_path / "books"
+    shutil.copytree(demos["day"], books, ignore=shutil.ignore_patterns("*.picklecache"))
+    loaded = load_books(books, load_config(books / "ecomledger.toml"))
+    entry = summary.summaries(loaded.entries, summary.CREDIT_NOTE)[0]
+    [note, *_] = evidence.invoices(books, entry)
+    credited = str(evidence.orders(books, entry)[0].meta["credits"])
+    assert credited in str(entry.meta["credits"]).split()
+    report = render(loaded, [note.number])
+    [pdf] = [o.path for o in report.outcomes]
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert note.number in text and credited in text

@@ -38,6 +38,21 @@ from ecomledger.errors import UserError
 
 SUMMARIES_DIR = "documents/summaries"
 DOCUMENT_KEY = "document"
+#: The metadata naming the documents a summary entry covers: orders' invoices, or refunds'
+#: credit notes (:mod:`ecomledger.summary`).
+RANGE_KEYS = ("invoice_range", "credit_note_range")
+
+
+def is_summary(entry: data.Directive) -> bool:
+    """Whether ``entry`` is a summary entry (it names its evidence and the range it covers)."""
+    meta = entry.meta or {}
+    return (
+        isinstance(entry, data.Transaction)
+        and DOCUMENT_KEY in meta
+        and any(key in meta for key in RANGE_KEYS)
+    )
+
+
 _HIDDEN = ("filename", "lineno")
 
 
@@ -101,7 +116,7 @@ def path_of(books: Path, entry: data.Transaction) -> Path:
         UserError: the entry is not a summary entry.
     """
     document = (entry.meta or {}).get(DOCUMENT_KEY)
-    if not document or "invoice_range" not in entry.meta:
+    if not document or not is_summary(entry):
         where = f"{entry.meta.get('filename', '?')}:{entry.meta.get('lineno', 0)}"
         raise UserError(
             f"{where}: this entry is not a summary entry (no invoice_range and document "
@@ -177,13 +192,13 @@ class Invoice:
 
 
 def invoices(books: Path, entry: data.Transaction) -> list[Invoice]:
-    """The invoices a summary entry covers, in number order."""
+    """The invoices (or credit notes) a summary entry covers, in number order."""
     found = []
     for order in orders(books, entry):
         first = order.postings[0].units if order.postings else None
         found.append(
             Invoice(
-                number=str(order.meta.get("invoice", "")),
+                number=str(order.meta.get("credit_note") or order.meta.get("invoice", "")),
                 date=order.date,
                 order_number=str(order.meta.get("order_number", "")),
                 customer=order.payee or "",
@@ -205,6 +220,5 @@ def with_orders(books: Path, entries: Iterable[data.Directive]) -> Iterator[data
     """
     for entry in entries:
         yield entry
-        meta = entry.meta or {}
-        if isinstance(entry, data.Transaction) and DOCUMENT_KEY in meta and "invoice_range" in meta:
-            yield from orders(books, entry)
+        if is_summary(entry):
+            yield from orders(books, entry)  # type: ignore[arg-type]

@@ -8,11 +8,17 @@ of sales (écriture centralisatrice) as long as each invoice stays available: he
 carrying ``invoice_range`` (the invoices it covers, consecutive) and ``document`` (the
 evidence file listing every order with its lines, :mod:`ecomledger.evidence`).
 
-What stays one entry per order, whatever the granularity: credit notes (each names the
-invoice it credits), B2B orders (``customer_vat``: the reverse-charge invoice is checked one
-by one), orders paid by bank transfer (first posting on ``Assets:Customers``: the bank line
-settles that invoice), orders shipped after the day they were paid (the deposits plugin
-follows each), and entries with a cost or a price.
+Credit notes (refunds) are centralised the same way, apart from the orders: one entry per
+day carrying ``credit_note_range`` and ``credits`` (the invoices they credit, in credit-note
+order), with their own evidence file. A credit note that corrects an EU distance sale
+(``EU-B2C``, or VAT collected for another country) stays its own entry: the OSS return
+reports it against the quarter of the invoice it credits.
+
+What stays one entry per order, whatever the granularity: B2B orders (``customer_vat``:
+the reverse-charge invoice is checked one by one), orders paid by bank transfer (first
+posting on ``Assets:Customers``: the bank line settles that invoice), orders shipped after
+the day they were paid (the deposits plugin follows each), and entries with a cost or a
+price.
 
 The plugins accept these entries as they are: the VAT plugin checks each (account, rate,
 country) with its tolerance times the number of invoices, the numbering plugin counts every
@@ -44,8 +50,11 @@ from ecomledger.errors import UserError
 from ecomledger.numbering import series_regex
 
 CUSTOMERS = "Assets:Customers"
-Keys = dict[int, tuple[str, str, str]]  # id(order) -> (source, payout, currency)
+Keys = dict[int, tuple[str, str, str, str]]  # id -> (kind, source, payout, currency)
 SUMMARY = ":summary:"
+INVOICE, CREDIT_NOTE = "invoice", "credit_note"
+#: The metadata of a summary entry naming the numbers it covers, per kind of document.
+RANGE_KEY = {INVOICE: "invoice_range", CREDIT_NOTE: "credit_note_range"}
 ZERO = Decimal(0)
 
 
@@ -85,23 +94,42 @@ def remember(books: Path, index: ledger.LedgerIndex) -> None:
             index.numbers.add(invoice)
 
 
-def _summarisable(entry: data.Directive, invoice: re.Pattern[str]) -> bool:
-    """Whether an order may be centralised (see the module docstring for what may not)."""
+def _kind(entry: data.Directive, patterns: Mapping[str, re.Pattern[str]], home: str) -> str | None:
+    """``"invoice"`` or ``"credit_note"`` when an entry may be centralised, else None.
+
+    See the module docstring for what may not.
+    """
     if not isinstance(entry, data.Transaction) or not entry.postings:
-        return False
+        return None
     meta = entry.meta
-    number = meta.get("invoice")
-    if not isinstance(number, str) or not invoice.match(number) or "credit_note" in meta:
-        return False
+    kind = CREDIT_NOTE if "credit_note" in meta else INVOICE
+    number = meta.get(kind)
+    if not isinstance(number, str) or not patterns[kind].match(number):
+        return None
     if "customer_vat" in meta or entry.postings[0].account == CUSTOMERS:
-        return False
+        return None
+    if kind == CREDIT_NOTE and not _domestic_or_export(entry, home):
+        return None
     shipped = meta.get("shipped")
     if shipped is not None and (not isinstance(shipped, dt.date) or shipped > entry.date):
-        return False
-    return all(
+        return None
+    plain = all(
         p.cost is None and p.price is None and p.units is not None and p.units.number is not None
         for p in entry.postings
     )
+    return kind if plain else None
+
+
+def _domestic_or_export(entry: data.Transaction, home: str) -> bool:
+    """Whether a credit note corrects no EU distance sale (no EU-B2C line, no foreign VAT)."""
+    foreign_vat = f"Liabilities:VAT:Collected:{home}:"
+    for posting in entry.postings:
+        account = posting.account
+        if account.endswith(":EU-B2C"):
+            return False
+        if account.startswith("Liabilities:VAT:Collected:") and not account.startswith(foreign_vat):
+            return False
+    return True
 
 
 def summarise(
@@ -120,26 +148,39 @@ def summarise(
     _refuse_mixing(config, entries, index, modes)
     if all(mode == "order" for mode in modes.values()):
         return entries
-    pattern = series_regex(config.invoices.invoice_pattern)
+    patterns = {
+        INVOICE: series_regex(config.invoices.invoice_pattern),
+        CREDIT_NOTE: series_regex(config.invoices.credit_note_pattern),
+    }
+    home = config.company.country
     keyed: Keys = {}
     for entry in entries:
         mode = modes.get(str((entry.meta or {}).get("shop", "")), "order")
-        if mode != "order" and _summarisable(entry, pattern):
+        found = _kind(entry, patterns, home) if mode != "order" else None
+        if found is not None:
             payout = str(entry.meta.get("payout_id", "")) if mode == "payout" else ""
             currency = entry.postings[0].units.currency  # type: ignore[union-attr]
-            keyed[id(entry)] = (str(entry.meta.get("source", "")), payout, currency)
+            keyed[id(entry)] = (found, str(entry.meta.get("source", "")), payout, currency)
     if not keyed:
         return entries
-    entries = _renumber(entries, keyed, pattern, index)
+    for series, pattern in patterns.items():
+        entries = _renumber(entries, keyed, pattern, index, series)
     groups: dict[tuple[object, ...], list[data.Transaction]] = defaultdict(list)
     for entry in entries:
         key = keyed.get(id(entry))
         if key is not None:
             groups[(entry.date, *key)].append(entry)  # type: ignore[arg-type]
     replaced: dict[int, data.Transaction] = {}
-    for (day, source, _payout, _currency), orders in groups.items():
-        for run in _runs(orders, pattern):
-            summary = _summary_entry(books, config, day, str(source), run)  # type: ignore[arg-type]
+    for (day, kind, source, _payout, _currency), orders in groups.items():
+        for run in _runs(orders, patterns[str(kind)], str(kind)):
+            summary = _summary_entry(
+                books,
+                config,
+                day,  # type: ignore[arg-type]
+                str(source),
+                run,
+                str(kind),
+            )
             replaced[id(run[0])] = summary
             for order in run[1:]:
                 replaced[id(order)] = None  # type: ignore[assignment]
@@ -212,9 +253,14 @@ def _seq(number: str, pattern: re.Pattern[str]) -> int:
 
 
 def _renumber(
-    entries: list[data.Directive], keyed: Keys, pattern: re.Pattern[str], index: ledger.LedgerIndex
+    entries: list[data.Directive],
+    keyed: Keys,
+    pattern: re.Pattern[str],
+    index: ledger.LedgerIndex,
+    kind: str,
 ) -> list[data.Directive]:
-    """Give each day's summarised orders consecutive numbers, group by group.
+    """Give each day's summarised orders (or credit notes: ``kind``) consecutive numbers,
+    group by group.
 
     Numbering runs in (date, order id) order, so a day's new invoices hold one block of
     numbers; a B2B order or another shop's order sits among them. Within each day the
@@ -225,18 +271,21 @@ def _renumber(
     """
     blocks: dict[dt.date, list[data.Transaction]] = defaultdict(list)
     for entry in entries:
-        number = (entry.meta or {}).get("invoice") if isinstance(entry, data.Transaction) else None
+        meta = (entry.meta or {}) if isinstance(entry, data.Transaction) else {}
+        number = meta.get(kind)
+        if kind == INVOICE and "credit_note" in meta:
+            continue
         if isinstance(number, str) and pattern.match(number) and number not in index.numbers:
             blocks[entry.date].append(entry)  # type: ignore[arg-type]
     renamed: dict[str, str] = {}
     for items in blocks.values():
-        numbers = sorted((str(e.meta["invoice"]) for e in items), key=lambda n: _seq(n, pattern))
+        numbers = sorted((str(e.meta[kind]) for e in items), key=lambda n: _seq(n, pattern))
         alone = [e for e in items if id(e) not in keyed]
         grouped = sorted(
             (e for e in items if id(e) in keyed), key=lambda e: tuple(map(str, keyed[id(e)]))
         )
         for entry, number in zip([*alone, *grouped], numbers, strict=True):
-            old = str(entry.meta["invoice"])
+            old = str(entry.meta[kind])
             if old != number:
                 renamed[old] = number
     if not renamed:
@@ -244,7 +293,7 @@ def _renumber(
     out: list[data.Directive] = []
     for entry in entries:
         if isinstance(entry, data.Transaction):
-            new = _renamed(entry, renamed)
+            new = _renamed(entry, renamed, kind)
             if new is not entry and id(entry) in keyed:
                 keyed[id(new)] = keyed.pop(id(entry))
             entry = new
@@ -252,13 +301,14 @@ def _renumber(
     return out
 
 
-def _renamed(entry: data.Transaction, renamed: dict[str, str]) -> data.Transaction:
-    """``entry`` with its invoice number (or the invoice it credits) renumbered."""
+def _renamed(entry: data.Transaction, renamed: dict[str, str], kind: str) -> data.Transaction:
+    """``entry`` with its number (invoice or credit note: ``kind``) renumbered, and for an
+    invoice the ``credits`` of the credit notes naming it."""
     meta = entry.meta
     narration = entry.narration or ""
-    for key in ("invoice", "credits"):
+    for key in (kind, "credits") if kind == INVOICE else (kind,):
         old = meta.get(key)
-        if key == "invoice" and "credit_note" in meta:
+        if key == INVOICE and "credit_note" in meta:
             continue
         if isinstance(old, str) and old in renamed:
             meta[key] = renamed[old]
@@ -266,26 +316,34 @@ def _renamed(entry: data.Transaction, renamed: dict[str, str]) -> data.Transacti
     return entry if narration == (entry.narration or "") else entry._replace(narration=narration)
 
 
-def _runs(orders: list[data.Transaction], pattern: re.Pattern[str]) -> list[list[data.Transaction]]:
-    """The orders split into runs of consecutive invoice numbers (one range each)."""
-    ordered = sorted(orders, key=lambda e: _seq(str(e.meta["invoice"]), pattern))
+def _runs(
+    orders: list[data.Transaction], pattern: re.Pattern[str], kind: str
+) -> list[list[data.Transaction]]:
+    """The orders split into runs of consecutive numbers (one range each)."""
+    ordered = sorted(orders, key=lambda e: _seq(str(e.meta[kind]), pattern))
     runs: list[list[data.Transaction]] = []
     for entry in ordered:
-        seq = _seq(str(entry.meta["invoice"]), pattern)
-        if runs and _seq(str(runs[-1][-1].meta["invoice"]), pattern) == seq - 1:
+        seq = _seq(str(entry.meta[kind]), pattern)
+        if runs and _seq(str(runs[-1][-1].meta[kind]), pattern) == seq - 1:
             runs[-1].append(entry)
         else:
             runs.append([entry])
     return runs
 
 
-PostingKey = tuple[str, str, str, str, str]  # account, currency, vat_rate, country, sku
+PostingKey = tuple[str, str, str, str, str, str]  # account, currency, rate, country, sku, restock
 
 
 def _summary_entry(
-    books: Path, config: Config, day: dt.date, source: str, orders: list[data.Transaction]
+    books: Path,
+    config: Config,
+    day: dt.date,
+    source: str,
+    orders: list[data.Transaction],
+    kind: str = INVOICE,
 ) -> data.Transaction:
-    """One entry for ``orders`` (consecutive invoices of one day), and its evidence file."""
+    """One entry for ``orders`` (consecutive invoices, or credit notes, of one day), and its
+    evidence file."""
     sums: dict[PostingKey, Decimal] = defaultdict(Decimal)
     qty: dict[PostingKey, Decimal] = defaultdict(Decimal)
     rates: dict[PostingKey, object] = {}
@@ -294,7 +352,7 @@ def _summary_entry(
         country = str(order.meta.get("country", ""))
         for position, posting in enumerate(order.postings):
             units = posting.units
-            assert units is not None and units.number is not None  # _summarisable
+            assert units is not None and units.number is not None  # _kind
             pmeta = posting.meta or {}
             if posting.account.startswith("Income:"):
                 rate = pmeta.get("vat_rate")
@@ -304,16 +362,17 @@ def _summary_entry(
                     str(rate),
                     str(pmeta.get("country", country)),
                     str(pmeta.get("sku", "")),
+                    "restock" if pmeta.get("restock") is True else "",
                 )
                 rates[key] = rate
                 if "qty" in pmeta:
                     qty[key] += Decimal(str(pmeta["qty"]))
             else:
-                key = (posting.account, units.currency, "", "", "")
+                key = (posting.account, units.currency, "", "", "", "")
                 if position == 0 and posting.account not in first_accounts:
                     first_accounts.append(posting.account)
             sums[key] += units.number
-    first, last = str(orders[0].meta["invoice"]), str(orders[-1].meta["invoice"])
+    first, last = str(orders[0].meta[kind]), str(orders[-1].meta[kind])
     fy = config.company.fiscal_year(day)
     path = evidence_path(books, source, day, first, fy)
     meta = data.new_metadata(str(ledger.ledger_file(books, fy, source)), 0)
@@ -324,17 +383,22 @@ def _summary_entry(
             "source_id": summary_id(source, day, first),
             "shop": head.get("shop", ""),
             "channel": head.get("channel", ""),
-            "invoice_range": f"{first}..{last}" if first != last else f"{first}..{first}",
-            "orders": Decimal(len(orders)),
-            evidence.DOCUMENT_KEY: str(path.relative_to(books)),
+            RANGE_KEY[kind]: f"{first}..{last}",
         }
     )
+    if kind == CREDIT_NOTE:
+        meta["credits"] = " ".join(str(o.meta.get("credits", "")) for o in orders)
+        meta["credit_notes"] = Decimal(len(orders))
+    else:
+        meta["orders"] = Decimal(len(orders))
+    meta[evidence.DOCUMENT_KEY] = str(path.relative_to(books))
     postings = [
         _posting(key, sums[key], rates.get(key), qty.get(key))
         for key in sorted(sums, key=lambda k: _order(k, first_accounts))
         if sums[key] or key in qty
     ]
-    narration = f"Summary of {len(orders)} order(s), invoices {first}..{last}"
+    what = "credit note(s), credit notes" if kind == CREDIT_NOTE else "order(s), invoices"
+    narration = f"Summary of {len(orders)} {what} {first}..{last}"
     entry = data.Transaction(
         meta,
         day,
@@ -348,14 +412,14 @@ def _summary_entry(
     header = {
         "summary": meta["source_id"],
         "date": day.isoformat(),
-        "invoice_range": meta["invoice_range"],
+        RANGE_KEY[kind]: meta[RANGE_KEY[kind]],
         "count": len(orders),
         "ids": [
             [
                 str(o.meta["source_id"]),
                 str(o.postings[0].units.number),  # type: ignore[union-attr]
                 o.postings[0].units.currency,  # type: ignore[union-attr]
-                str(o.meta["invoice"]),
+                str(o.meta[kind]),
             ]
             for o in orders
         ],
@@ -376,7 +440,7 @@ def _order(key: PostingKey, first_accounts: list[str]) -> tuple[int, PostingKey]
 def _posting(
     key: PostingKey, number: Decimal, rate: object, quantity: Decimal | None
 ) -> data.Posting:
-    account, currency, _rate, country, sku = key
+    account, currency, _rate, country, sku, restock = key
     meta: data.Meta | None = None
     if account.startswith("Income:"):
         meta = {}
@@ -388,15 +452,16 @@ def _posting(
             meta["sku"] = sku
             if quantity is not None:
                 meta["qty"] = quantity
+            if restock:
+                meta["restock"] = True
     return data.Posting(account, Amount(number, currency), None, None, None, meta)
 
 
-def summaries(entries: Iterable[data.Directive]) -> list[data.Transaction]:
-    """The summary entries among ``entries``."""
+def summaries(entries: Iterable[data.Directive], kind: str = INVOICE) -> list[data.Transaction]:
+    """The summary entries among ``entries`` (of orders, or of credit notes: ``kind``)."""
+    key = RANGE_KEY[kind]
     return [
         e
         for e in entries
-        if isinstance(e, data.Transaction)
-        and evidence.DOCUMENT_KEY in e.meta
-        and "invoice_range" in e.meta
+        if isinstance(e, data.Transaction) and evidence.DOCUMENT_KEY in e.meta and key in e.meta
     ]

@@ -222,7 +222,7 @@ def cash_flows(
         meta = txn.meta
         if "payouts" in others:
             shares = {"payouts": pool}
-        elif "credit_note" in meta:
+        elif "credit_note" in meta or "credit_note_range" in meta:
             shares = {"refunds": pool}
         elif "invoice" in meta or "invoice_range" in meta:
             shares = {"sales receipts": pool}

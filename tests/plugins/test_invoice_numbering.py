@@ -199,3 +199,56 @@ def test_a_credit_note_on_its_invoice_day_is_fine(ledger):
         "2026-03-10", "AV-2026-000001", "F-2026-000001", "50.00"
     )
     assert run(ledger, body) == []
+
+
+def credit_summary(date: str, first: str, last: str, credits: str) -> str:
+    return f"""
+{date} * "Daily summary of credit notes"
+  credit_note_range: "{first}..{last}"
+  credits: "{credits}"
+  Assets:Clearing:Stripe  -24.00 EUR
+  Income:Sales:Goods:France  20.00 EUR
+    vat_rate: 20
+  Liabilities:VAT:Collected:FR:20  4.00 EUR
+"""
+
+
+def test_credit_note_range_counts_every_number_and_checks_what_it_credits(ledger):
+    invoices = (
+        sale("2026-01-01", "F-2026-000001")
+        + """
+2026-01-03 * "Daily summary"
+  invoice_range: "F-2026-000002..F-2026-000003"
+  Assets:Clearing:Stripe  240.00 EUR
+  Income:Sales:Goods:France  -200.00 EUR
+    vat_rate: 20
+  Liabilities:VAT:Collected:FR:20  -40.00 EUR
+"""
+    )
+    good = credit_summary(
+        "2026-01-04", "AV-2026-000001", "AV-2026-000002", "F-2026-000001 F-2026-000003"
+    )
+    assert run(ledger, invoices + good) == []
+    after = credit("2026-01-05", "AV-2026-000004", "F-2026-000001", "10.00")
+    assert run(ledger, invoices + good + after)[0].startswith(
+        "Credit note AV-2026-000003 is missing between AV-2026-000002"
+    )
+    # The second credit note of the day credits an invoice of a later summary entry.
+    early = credit_summary(
+        "2026-01-02", "AV-2026-000001", "AV-2026-000002", "F-2026-000001 F-2026-000003"
+    )
+    assert run(ledger, invoices + early) == [
+        "Credit note AV-2026-000002 is dated 2026-01-02, before invoice F-2026-000003 it "
+        "credits (2026-01-03, <string>:33); a refund cannot precede its order: date the credit "
+        "note on or after the invoice"
+    ]
+    unknown = credit_summary(
+        "2026-01-04", "AV-2026-000001", "AV-2026-000002", "F-2026-000001 F-2026-000009"
+    )
+    assert run(ledger, invoices + unknown) == [
+        "Credit note AV-2026-000002 credits F-2026-000009, which is not an invoice of these books"
+    ]
+    short = credit_summary("2026-01-04", "AV-2026-000001", "AV-2026-000002", "F-2026-000001")
+    assert run(ledger, invoices + short)[0].startswith(
+        "Summary AV-2026-000001..AV-2026-000002 must list in 'credits' the invoice each of its 2"
+    )

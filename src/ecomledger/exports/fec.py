@@ -271,7 +271,12 @@ class Journals:
         accounts = [p.account for p in entry.postings]
         if OPENING_ACCOUNT in accounts:
             return OPENING
-        if "invoice" in meta or "credit_note" in meta or "invoice_range" in meta:
+        if (
+            "invoice" in meta
+            or "credit_note" in meta
+            or "invoice_range" in meta
+            or "credit_note_range" in meta
+        ):
             return SALES
         for account in accounts:
             if account in self.banks:
@@ -281,7 +286,14 @@ class Journals:
 
 def _piece_ref(entry: data.Transaction) -> str:
     meta = entry.meta or {}
-    for key in ("invoice", "credit_note", "invoice_range", "supplier_invoice", "payout_id"):
+    for key in (
+        "invoice",
+        "credit_note",
+        "invoice_range",
+        "credit_note_range",
+        "supplier_invoice",
+        "payout_id",
+    ):
         if meta.get(key):
             return str(meta[key])
     for key in ("bank_ref", "source_id", "deposit_for"):

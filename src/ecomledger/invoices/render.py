@@ -129,7 +129,8 @@ def select(
 
 def _in_a_range(entries: Iterable[data.Directive], number: str) -> str:
     for entry in entries:
-        value = str((getattr(entry, "meta", None) or {}).get("invoice_range", ""))
+        meta = getattr(entry, "meta", None) or {}
+        value = str(meta.get("invoice_range") or meta.get("credit_note_range") or "")
         if ".." in value:
             first, last = value.split("..", 1)
             if first <= number <= last and len(first) == len(number):

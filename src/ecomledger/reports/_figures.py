@@ -58,7 +58,7 @@ def amount(posting: data.Posting) -> Decimal:
 def document(txn: data.Transaction) -> str:
     """Name the document a transaction books: invoice, credit note, summary or narration."""
     meta = txn.meta or {}
-    for key in ("credit_note", "invoice", "invoice_range"):
+    for key in ("credit_note", "invoice", "invoice_range", "credit_note_range"):
         if key in meta:
             return str(meta[key])
     return txn.narration or txn.payee or "-"

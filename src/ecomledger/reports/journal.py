@@ -35,6 +35,7 @@ PIECE_KEYS = (
     "invoice",
     "credit_note",
     "invoice_range",
+    "credit_note_range",
     "supplier_invoice",
     "payout_id",
     "bank_ref",

@@ -151,7 +151,7 @@ def time_keys(period: Period, step: str) -> list[str]:
 def kind_of(txn: data.Transaction) -> str:
     """``"refund"`` for a credit note, ``"order"`` for an invoice or summary, else ``"other"``."""
     meta = txn.meta or {}
-    if "credit_note" in meta:
+    if "credit_note" in meta or "credit_note_range" in meta:
         return "refund"
     if "invoice" in meta or "invoice_range" in meta:
         return "order"
