@@ -56,6 +56,7 @@ import ast
 import json
 import re
 import string
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterator
 from decimal import Decimal
@@ -103,11 +104,14 @@ class Series(NamedTuple):
 
 
 class Numbered(NamedTuple):
-    """One number found in the books, at its entry."""
+    """One number found in the books, at its entry, or a range ``seq..last`` of numbers of
+    one summary entry (kept as one item: a year of daily summaries covers 100,000 numbers,
+    and checking them one by one would cost more than loading the books)."""
 
     seq: int
     number: str
     entry: data.Transaction
+    last: int
 
 
 def compile_series(key: str, pattern: str) -> Series:
@@ -207,8 +211,9 @@ class Collector:
         self.groups: dict[tuple[str, int | None], list[Numbered]] = defaultdict(list)
         self.errors: list[PluginError] = []
         self.invoices: dict[str, data.Transaction] = {}
-        self.in_ranges: dict[str, data.Transaction] = {}  # invoice -> its summary entry
-        self.known: set[str] = set()
+        self.known: set[str] = set()  # invoices booked one by one
+        self.ranges: dict[int | None, list[Numbered]] = defaultdict(list)  # invoice ranges
+        self._sorted = False
 
     def add(self, series: Series, number: str, entry: data.Transaction) -> None:
         """Record one number of a series found at an entry."""
@@ -221,11 +226,9 @@ class Collector:
             self.errors.append(NumberingError(entry.meta, message, entry))
             return
         year, seq = parsed
-        self.groups[(series.key, year)].append(Numbered(seq, number, entry))
+        self.groups[(series.key, year)].append(Numbered(seq, number, entry, seq))
         if series.key == "invoice":
             self.known.add(number)
-            if "invoice" not in entry.meta:
-                self.in_ranges[number] = entry
 
     def add_range(self, value: str, entry: data.Transaction, key: str = "invoice_range") -> None:
         """Record every number of an ``invoice_range`` (or ``credit_note_range``: ``key``)
@@ -238,15 +241,42 @@ class Collector:
                 continue
             if start[0] != end[0] or start[1] > end[1]:
                 break
-            year = start[0]
-            for seq in range(start[1], end[1] + 1):
-                self.add(series, series.format(year, seq), entry)
+            span = Numbered(start[1], first.strip(), entry, end[1])
+            self.groups[(series.key, start[0])].append(span)
+            if series.key == "invoice":
+                self.ranges[start[0]].append(span)
+                self._sorted = False
             return
         message = (
             f"{key} {value!r} is not 'FIRST..LAST' with two numbers of one series "
             "and year, in increasing order"
         )
         self.errors.append(NumberingError(entry.meta, message, entry))
+
+    def invoice_entry(self, number: str) -> data.Transaction | None:
+        """The entry booking an invoice: its own, or the summary whose range covers it."""
+        found = self.invoices.get(number)
+        series = self.series.get("invoice")
+        if found is not None or series is None:
+            return found
+        parsed = parse_number(series, number)
+        if parsed is None:
+            return None
+        spans = self.ranges.get(parsed[0])
+        if not spans:
+            return None
+        if not self._sorted:
+            for items in self.ranges.values():
+                items.sort(key=itemgetter(0))
+            self._sorted = True
+        at = bisect_right(spans, parsed[1], key=itemgetter(0)) - 1
+        if at >= 0 and spans[at].seq <= parsed[1] <= spans[at].last:
+            return spans[at].entry
+        return None
+
+    def is_invoice(self, number: str) -> bool:
+        """Whether ``number`` is an invoice of the books (booked alone or in a range)."""
+        return number in self.known or self.invoice_entry(number) is not None
 
     def visit(self, entry: data.Transaction) -> None:
         """Record the numbers an entry carries."""
@@ -279,7 +309,8 @@ def check_group(
     for current in numbers:
         if previous is not None and not in_sequence(previous, current):
             yield from check_pair(series, year, label, previous, current)
-        previous = current
+        if previous is None or current.last > previous.last:
+            previous = current  # the item reaching furthest is the next one's predecessor
 
 
 def in_sequence(prev: Numbered, cur: Numbered) -> bool:
@@ -287,7 +318,7 @@ def in_sequence(prev: Numbered, cur: Numbered) -> bool:
 
     Why: it spares the generator of :func:`check_pair` for each of the year's numbers.
     """
-    return cur.seq == prev.seq + 1 and not cur.entry.date < prev.entry.date
+    return cur.seq == prev.last + 1 and not cur.entry.date < prev.entry.date
 
 
 def missing_span(series: Series, year: int | None, before: int, after: int) -> str:
@@ -301,28 +332,34 @@ def missing_span(series: Series, year: int | None, before: int, after: int) -> s
 def check_pair(
     series: Series, year: int | None, label: str, prev: Numbered, cur: Numbered
 ) -> Iterator[PluginError]:
-    """Yield the duplicate, gap and chronology errors between two consecutive numbers."""
-    if cur.seq == prev.seq:
+    """Yield the duplicate, gap and chronology errors between two consecutive numbers.
+
+    ``prev`` is the item reaching furthest so far, ``cur`` the next by its first number;
+    either may be a range.
+    """
+    before = prev.number if prev.last == prev.seq else series.format(year, prev.last)
+    if cur.seq <= prev.last:
+        number = series.format(year, cur.seq)  # the first number used twice
         if cur.entry is prev.entry:
-            message = f"{label} number {cur.number} appears twice in the same entry"
+            message = f"{label} number {number} appears twice in the same entry"
         else:
             message = (
-                f"{label} number {cur.number} is used twice: at {location(prev.entry.meta)} "
+                f"{label} number {number} is used twice: at {location(prev.entry.meta)} "
                 f"and at {location(cur.entry.meta)}"
             )
         yield NumberingError(cur.entry.meta, message, cur.entry)
         return
-    if cur.seq > prev.seq + 1:
-        missing = missing_span(series, year, prev.seq, cur.seq)
+    if cur.seq > prev.last + 1:
+        missing = missing_span(series, year, prev.last, cur.seq)
         message = (
-            f"{label} {missing} between {prev.number} ({location(prev.entry.meta)}) "
+            f"{label} {missing} between {before} ({location(prev.entry.meta)}) "
             f"and {cur.number} ({location(cur.entry.meta)})"
         )
         yield NumberingError(cur.entry.meta, message, cur.entry)
     if cur.entry.date < prev.entry.date:
         message = (
             f"{label} {cur.number} dated {cur.entry.date} is dated before its predecessor "
-            f"{prev.number} dated {prev.entry.date} ({location(prev.entry.meta)})"
+            f"{before} dated {prev.entry.date} ({location(prev.entry.meta)})"
         )
         yield NumberingError(cur.entry.meta, message, cur.entry)
 
@@ -345,7 +382,7 @@ def check_credit_notes(
             yield CreditNoteError(entry.meta, message, entry)
             continue
         invoice = str(invoice)
-        if invoice not in collector.known:
+        if not collector.is_invoice(invoice):
             message = (
                 f"Credit note {number} credits {invoice}, which is not an invoice of these books"
             )
@@ -374,7 +411,7 @@ def credited_too_early(
     collector: Collector, entry: data.Transaction, number: str, invoice: str
 ) -> CreditNoteError | None:
     """The error of a credit note dated before the invoice it credits, if it is."""
-    invoice_entry = collector.invoices.get(invoice) or collector.in_ranges.get(invoice)
+    invoice_entry = collector.invoice_entry(invoice)
     if invoice_entry is None or entry.date >= invoice_entry.date:
         return None
     where = f"{invoice_entry.meta.get('filename', '?')}:{invoice_entry.meta.get('lineno', 0)}"
@@ -408,7 +445,7 @@ def check_summarised_credit_notes(
     year, seq = parsed
     for offset, invoice in enumerate(credits):
         number = series.format(year, seq + offset)
-        if invoice not in collector.known:
+        if not collector.is_invoice(invoice):
             message = (
                 f"Credit note {number} credits {invoice}, which is not an invoice of these books"
             )

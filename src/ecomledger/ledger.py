@@ -177,6 +177,21 @@ class LedgerIndex:
         if source_id:
             self.ids[str(source_id)] = booked_row(entry, filename, lineno)
 
+    def _add_summary_receivables(self, entry: data.Transaction) -> None:
+        """A customer's summary entry owes one invoice per ``Assets:Customers`` posting."""
+        for posting in entry.postings:
+            pmeta = posting.meta or {}
+            units = posting.units
+            if posting.account != CUSTOMERS or "invoice" not in pmeta:
+                continue
+            if not isinstance(units, Amount) or units.number is None:
+                continue
+            invoice = str(pmeta["invoice"])
+            order_number = str(pmeta.get("order_number", ""))
+            self.receivables[invoice] = Receivable(
+                invoice, order_number, units.number, str(units.currency)
+            )
+
     def _add_settlement(self, entry: data.Transaction, filename: str, lineno: int) -> None:
         """Track payouts and transfer-paid invoices, and the bank lines that settle them."""
         meta = entry.meta or {}
@@ -196,6 +211,8 @@ class LedgerIndex:
             self.receivables[invoice] = Receivable(
                 invoice, str(meta.get("order_number", "")), number, currency
             )
+        elif "invoice_range" in meta and first.account == CUSTOMERS:
+            self._add_summary_receivables(entry)
         if "settles" in meta:
             self.settled_invoices.add(str(meta["settles"]))
 

@@ -99,7 +99,8 @@ def _settleable(txn: data.Transaction) -> bool:
     """Whether ``txn`` is a payout or an invoice a bank transfer may settle."""
     if "payout_id" in txn.meta:
         return True
-    return "invoice" in txn.meta and bool(txn.postings) and txn.postings[0].account == CUSTOMERS
+    due = "invoice" in txn.meta or "invoice_range" in txn.meta  # one invoice, or a customer's day
+    return due and bool(txn.postings) and txn.postings[0].account == CUSTOMERS
 
 
 def _learn(

@@ -14,11 +14,17 @@ order), with their own evidence file. A credit note that corrects an EU distance
 (``EU-B2C``, or VAT collected for another country) stays its own entry: the OSS return
 reports it against the quarter of the invoice it credits.
 
-What stays one entry per order, whatever the granularity: B2B orders (``customer_vat``:
-the reverse-charge invoice is checked one by one), orders paid by bank transfer (first
-posting on ``Assets:Customers``: the bank line settles that invoice), orders shipped after
-the day they were paid (the deposits plugin follows each), and entries with a cost or a
-price.
+B2B orders (``customer_vat``) and orders paid by bank transfer (first posting on
+``Assets:Customers``) are centralised per customer: the entry's payee is the customer, it
+carries the orders' ``customer_vat``, ``vat_mention`` and ``country`` (so the VAT plugin
+checks the reverse charge as for one order), and it keeps one ``Assets:Customers`` posting
+per invoice, with ``invoice`` and ``order_number`` posting metadata, so that the bank line
+paying an invoice still settles it and the receivables stay per invoice. A customer's only
+order of the day stays its own entry.
+
+What stays one entry per order, whatever the granularity: credit notes of B2B or
+transfer-paid orders, orders shipped after the day they were paid (the deposits plugin
+follows each), and entries with a cost or a price.
 
 The plugins accept these entries as they are: the VAT plugin checks each (account, rate,
 country) with its tolerance times the number of invoices, the numbering plugin counts every
@@ -50,11 +56,13 @@ from ecomledger.errors import UserError
 from ecomledger.numbering import series_regex
 
 CUSTOMERS = "Assets:Customers"
-Keys = dict[int, tuple[str, str, str, str]]  # id -> (kind, source, payout, currency)
+Keys = dict[int, tuple[str, str, str, str, str]]  # id -> (kind, source, payout, currency, party)
 SUMMARY = ":summary:"
 INVOICE, CREDIT_NOTE = "invoice", "credit_note"
 #: The metadata of a summary entry naming the numbers it covers, per kind of document.
 RANGE_KEY = {INVOICE: "invoice_range", CREDIT_NOTE: "credit_note_range"}
+#: What a customer's own summary entry carries from its orders (all equal within it).
+PARTY_KEYS = ("customer_vat", "vat_mention", "country")
 ZERO = Decimal(0)
 
 
@@ -106,9 +114,7 @@ def _kind(entry: data.Directive, patterns: Mapping[str, re.Pattern[str]], home: 
     number = meta.get(kind)
     if not isinstance(number, str) or not patterns[kind].match(number):
         return None
-    if "customer_vat" in meta or entry.postings[0].account == CUSTOMERS:
-        return None
-    if kind == CREDIT_NOTE and not _domestic_or_export(entry, home):
+    if kind == CREDIT_NOTE and (_party(entry) or not _domestic_or_export(entry, home)):
         return None
     shipped = meta.get("shipped")
     if shipped is not None and (not isinstance(shipped, dt.date) or shipped > entry.date):
@@ -118,6 +124,14 @@ def _kind(entry: data.Directive, patterns: Mapping[str, re.Pattern[str]], home: 
         for p in entry.postings
     )
     return kind if plain else None
+
+
+def _party(entry: data.Transaction) -> str:
+    """The customer a B2B or transfer-paid order is centralised with ('' for the others)."""
+    meta = entry.meta
+    if "customer_vat" not in meta and entry.postings[0].account != CUSTOMERS:
+        return ""
+    return "\x1f".join([entry.payee or "", *(str(meta.get(key, "")) for key in PARTY_KEYS)])
 
 
 def _domestic_or_export(entry: data.Transaction, home: str) -> bool:
@@ -160,7 +174,8 @@ def summarise(
         if found is not None:
             payout = str(entry.meta.get("payout_id", "")) if mode == "payout" else ""
             currency = entry.postings[0].units.currency  # type: ignore[union-attr]
-            keyed[id(entry)] = (found, str(entry.meta.get("source", "")), payout, currency)
+            origin = str(entry.meta.get("source", ""))
+            keyed[id(entry)] = (found, origin, payout, currency, _party(entry))  # type: ignore[arg-type]
     if not keyed:
         return entries
     for series, pattern in patterns.items():
@@ -171,8 +186,10 @@ def summarise(
         if key is not None:
             groups[(entry.date, *key)].append(entry)  # type: ignore[arg-type]
     replaced: dict[int, data.Transaction] = {}
-    for (day, kind, source, _payout, _currency), orders in groups.items():
+    for (day, kind, source, _payout, _currency, party), orders in groups.items():
         for run in _runs(orders, patterns[str(kind)], str(kind)):
+            if party and len(run) == 1:
+                continue  # a customer's only order of the day: its own entry is simpler
             summary = _summary_entry(
                 books,
                 config,
@@ -348,12 +365,19 @@ def _summary_entry(
     qty: dict[PostingKey, Decimal] = defaultdict(Decimal)
     rates: dict[PostingKey, object] = {}
     first_accounts: list[str] = []
+    receivables: list[data.Posting] = []  # one per invoice: a bank line settles each
     for order in orders:
         country = str(order.meta.get("country", ""))
         for position, posting in enumerate(order.postings):
             units = posting.units
             assert units is not None and units.number is not None  # _kind
             pmeta = posting.meta or {}
+            if posting.account == CUSTOMERS:
+                owed = {"invoice": order.meta[kind], "order_number": order.meta.get("order_number")}
+                receivables.append(
+                    posting._replace(meta={k: v for k, v in owed.items() if v is not None})
+                )
+                continue
             if posting.account.startswith("Income:"):
                 rate = pmeta.get("vat_rate")
                 key = (
@@ -377,6 +401,7 @@ def _summary_entry(
     path = evidence_path(books, source, day, first, fy)
     meta = data.new_metadata(str(ledger.ledger_file(books, fy, source)), 0)
     head = orders[0].meta
+    party = bool(_party(orders[0]))
     meta.update(
         {
             "source": source,
@@ -391,8 +416,10 @@ def _summary_entry(
         meta["credit_notes"] = Decimal(len(orders))
     else:
         meta["orders"] = Decimal(len(orders))
+    if party:
+        meta.update({key: head[key] for key in PARTY_KEYS if key in head})
     meta[evidence.DOCUMENT_KEY] = str(path.relative_to(books))
-    postings = [
+    postings = receivables + [
         _posting(key, sums[key], rates.get(key), qty.get(key))
         for key in sorted(sums, key=lambda k: _order(k, first_accounts))
         if sums[key] or key in qty
@@ -403,7 +430,7 @@ def _summary_entry(
         meta,
         day,
         "*",
-        str(head.get("shop", "")),
+        (orders[0].payee or "") if party else str(head.get("shop", "")),
         narration,
         data.EMPTY_SET,
         data.EMPTY_SET,

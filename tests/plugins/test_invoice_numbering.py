@@ -252,3 +252,26 @@ def test_credit_note_range_counts_every_number_and_checks_what_it_credits(ledger
     assert run(ledger, invoices + short)[0].startswith(
         "Summary AV-2026-000001..AV-2026-000002 must list in 'credits' the invoice each of its 2"
     )
+
+
+def test_a_number_inside_a_range_is_used_twice_and_the_series_goes_on(ledger):
+    summary = """
+2026-01-02 * "Daily summary"
+  invoice_range: "F-2026-000002..F-2026-000041"
+  Assets:Clearing:Stripe  1200.00 EUR
+  Income:Sales:Goods:France  -1000.00 EUR
+    vat_rate: 20
+  Liabilities:VAT:Collected:FR:20  -200.00 EUR
+"""
+    body = (
+        sale("2026-01-01", "F-2026-000001")
+        + summary
+        + sale("2026-01-02", "F-2026-000007")
+        + sale("2026-01-03", "F-2026-000042")
+    )
+    errors = run(ledger, body)
+    assert len(errors) == 1 and errors[0].startswith("Invoice number F-2026-000007 is used twice")
+    late = sale("2026-01-01", "F-2026-000001") + summary + sale("2026-01-01", "F-2026-000042")
+    assert run(ledger, late)[0].startswith(
+        "Invoice F-2026-000042 dated 2026-01-01 is dated before its predecessor F-2026-000041"
+    )

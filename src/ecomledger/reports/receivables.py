@@ -111,7 +111,8 @@ class _Ledger:
 
     def debit(self, txn: data.Transaction, posting: data.Posting, value: Decimal) -> None:
         meta = txn.meta or {}
-        name = str(meta.get("invoice") or meta.get("invoice_range") or fig.document(txn))
+        owed = (posting.meta or {}).get("invoice")  # one invoice of a customer's summary entry
+        name = str(owed or meta.get("invoice") or meta.get("invoice_range") or fig.document(txn))
         item = OpenItem(
             name,
             customer_of(txn, posting),
