@@ -214,3 +214,50 @@ def test_a_summarised_credit_note_still_renders_and_names_its_invoice(
         ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
     ).stdout
     assert note.number in text and credited in text
+
+
+def test_a_customers_orders_of_a_day_share_one_entry_and_each_invoice_is_settled_alone(
+    demos: dict[str, Path], tmp_path: Path, cli: Callable
+) -> None:
+    books = tmp_path / "books"
+    shutil.copytree(demos["day"], books, ignore=shutil.ignore_patterns("*.picklecache"))
+    config = load_config(books / "ecomledger.toml")
+    payload = json.loads((EXAMPLES / "inbox" / "shopify-orders.json").read_text("utf-8"))
+    [b2b] = [o for o in payload["pages"][0]["orders"] if o["name"] == "#1004"]  # paid by transfer
+    orders = []
+    for n in (1, 2):
+        order = json.loads(json.dumps(b2b).replace('"2026-03-04', '"2026-04-15'))
+        order.update(id=b2b["id"] + 300_000 + n, name=f"#1004-{n}", total_price="27.50")
+        order["total_price_set"]["shop_money"]["amount"] = "27.50"
+        order["line_items"][0]["quantity"] = 1
+        orders.append(order)
+    payload["pages"] = [{"orders": orders}]
+    path = tmp_path / "b2b-orders.json"
+    path.write_text(json.dumps(payload), "utf-8")
+    added = import_files(books, config, [path], archive=False).added
+    [entry] = summary.summaries(added)
+    assert entry.payee == "Boutique Claes SPRL" and entry.meta["customer_vat"] == "BE0477472701"
+    owed = [p for p in entry.postings if p.account == "Assets:Customers"]
+    assert [p.units.number for p in owed] == [Decimal("27.50")] * 2
+    invoices = {p.meta["order_number"]: p.meta["invoice"] for p in owed}
+    assert set(invoices) == {"#1004-1", "#1004-2"}
+
+    bank = tmp_path / "qonto-2026-04.csv"
+    header = (EXAMPLES / "inbox" / "qonto-2026-03.csv").read_text("utf-8").splitlines()[0]
+    line = (
+        "settled,2026-04-20 10:00:00,2026-04-20 10:00:00,27.50,EUR,Boutique Claes SPRL,transfer,"
+        "qonto-tx-9001,FR7616958000013001542911136,Paiement commande #1004-2,,,,"
+    )
+    bank.write_text(f"{header}\n{line}\n", "utf-8")
+    [paid] = [
+        e
+        for e in import_files(books, config, [bank], archive=False).added
+        if isinstance(e, data.Transaction)
+    ]
+    assert paid.meta.get("settles") == invoices["#1004-2"]
+    assert cli("--books", str(books), "check").code == 0
+    report = cli(
+        "--books", str(books), "report", "receivables", "--period", "2026", "--format", "json"
+    )
+    assert report.code == 0, report.out
+    assert invoices["#1004-1"] in report.out and invoices["#1004-2"] not in report.out
