@@ -7,33 +7,71 @@ exit code 2, never a traceback. Exit code 1 means the books themselves need atte
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from ecomledger import __version__
-from ecomledger.cli import (
-    check,
-    close,
-    demo,
-    export,
-    fetch,
-    ingest,
-    init,
-    invoice,
-    reconcile,
-    report,
-    rules,
-    treasury,
-)
 from ecomledger.cli._common import State, err_console, plain_help_types, styled
 from ecomledger.errors import UserError
 
+#: Each command and the module of ``ecomledger.cli`` defining it, in the order help lists
+#: them. Only the module of the command that runs is imported: ``ecomledger check`` then
+#: does not load the PDF, HTTP and report stacks, a third of a second on every check
+#: (issue 14). ``GROUPS`` are a module's whole app, a command group of their own.
+COMMANDS: dict[str, str] = {
+    "init": "init",
+    "fetch": "fetch",
+    "sync": "fetch",
+    "sandbox": "fetch",
+    "import": "ingest",
+    "check": "check",
+    "reconcile": "reconcile",
+    "demo": "demo",
+    "report": "report",
+    "cash": "treasury",
+    "forecast": "treasury",
+    "close": "close",
+    "verify": "close",
+    "fec": "close",
+    "rules": "rules",
+    "invoice": "invoice",
+    "export": "export",
+}
+GROUPS = frozenset({"rules", "invoice", "export"})
+_COMPLETION = frozenset({"install_completion", "show_completion"})
+
+
+class LazyCommands(TyperGroup):
+    """The root command group, importing a command's module when the command is used."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        module_name = COMMANDS.get(cmd_name)
+        if module_name is None:
+            return None
+        module = importlib.import_module(f"ecomledger.cli.{module_name}")
+        command = typer.main.get_command(module.app)
+        # Shell completion is the root's choice (off), not each module's Typer default.
+        command.params = [p for p in command.params if p.name not in _COMPLETION]
+        if cmd_name in GROUPS:
+            command.name = cmd_name
+            return command
+        if isinstance(command, TyperGroup):
+            return command.get_command(ctx, cmd_name)
+        return command
+
+
 app = typer.Typer(
     name="ecomledger",
+    cls=LazyCommands,
     help="Plain-text accounting for online merchants, over Beancount v3 books.",
     no_args_is_help=True,
     add_completion=False,
@@ -67,13 +105,6 @@ def root(
 ) -> None:
     """Plain-text accounting for online merchants, over Beancount v3 books."""
     ctx.obj = State(books_option=books)
-
-
-for module in (init, fetch, ingest, check, reconcile, demo, report, treasury, close):
-    app.add_typer(module.app)
-app.add_typer(rules.app, name="rules")
-app.add_typer(invoice.app, name="invoice")
-app.add_typer(export.app, name="export")
 
 
 def _click_errors() -> tuple[type[Exception], ...]:
