@@ -8,13 +8,25 @@ is spent (the *ceiling*). Where a platform also needs requests per order or per 
 pace with what the requests actually made allow at ``R`` (after the burst ``B``): 100 %
 means the fetch waits for nothing but the rate limit. This script
 serves ``--orders`` orders from the sandbox, each platform throttled at its published rate
-(429 with ``Retry-After`` over it; Shopify's leaky bucket and call-limit header), runs
+(429 with ``Retry-After`` over it; Shopify's leaky bucket and call-limit header;
+BigCommerce's fixed window with its ``X-Rate-Limit-*`` headers), runs
 ``ecomledger.fetch.fetch_source`` exactly as ``ecomledger fetch`` does, and prints per
 platform: pages, requests (list pages, per-order or per-payout sub-resources, 429s), the
 seconds taken (and how many of them the sandbox spent answering: it shares the machine),
 orders/s, the ceiling and the share of it reached (target: 80 %), the rate-bound share,
 and the share of the ceiling reached once the sandbox's own time is set aside, which is
 what a fetch from a real platform, whose servers are not on this machine, would see.
+
+Shopify's sub-resources (the payments of orders paid partly by gift card, the balance
+transactions of each payout) come from two GraphQL bulk operations, not from a REST
+request per order and per payout: they are counted under *sub* (the mutation, the polls
+and the JSONL download of each), but not in *rate-bound*, since the REST leaky bucket
+does not pay for them (the GraphQL calls spend a few points of Shopify's separate cost
+bucket, which the sandbox applies too). The sandbox completes an export at once: Shopify
+publishes no export times, so the seconds here leave out the time Shopify's servers
+would spend running the two exports, and once the list pages fit in the burst (2,000
+orders: 9 pages) the fetch waits for no rate limit at all and the share of the ceiling
+measures compute alone.
 
 Waiting for real rate limits takes minutes (Shopify's 2 requests/s), so by default the
 sandbox and the client share a *virtual clock*: the client's sleeps advance it instead of
@@ -99,6 +111,9 @@ PAGE_SIZES = {
     "wix": 100,
     "stripe": 100,
 }
+
+#: Requests no platform rate limit applies to (Shopify's bulk exports: GraphQL, JSONL).
+UNBOUND = re.compile(r"(/graphql\.json$|^/shopify-bulk/)")
 
 #: The list requests of each platform (the rest are sub-resources of an order or payout).
 LISTS = re.compile(
@@ -221,6 +236,9 @@ def run(platform: str, orders: int, seed: int, real_time: bool) -> Result:
         lists = sum(
             1 for _, path, status in srv.log if status == 200 and LISTS.search(path.split("?")[0])
         )
+        unbound = sum(
+            1 for _, path, status in srv.log if status == 200 and UNBOUND.search(path.split("?")[0])
+        )
     count = report.counts.get("orders", sum(report.counts.values()))
     ok = sum(n for status, n in statuses.items() if status < 300)
     return Result(
@@ -233,7 +251,7 @@ def run(platform: str, orders: int, seed: int, real_time: bool) -> Result:
         seconds,
         busy[0],
         ceiling(PAGE_SIZES[platform], rate),
-        rate_bound(count, ok, rate),
+        rate_bound(count, ok - unbound, rate),
     )
 
 

@@ -1,12 +1,17 @@
-"""BigCommerce Orders v2 (``GET /v2/orders`` and its sub-resources) saved as JSON.
+"""BigCommerce Orders v2 (``GET /v2/orders``) saved as JSON.
 
-An order's lines, shipping addresses and coupons are separate resources; ``ecomledger
-fetch`` saves them under ``related`` (``products``, ``shipping_addresses``, ``coupons``, per
-order id, each a list of response bodies). Money: strings with four decimals in
-``_ex_tax``/``_inc_tax``/``_tax`` triplets; a product's ``total_inc_tax`` is before its
-``applied_discounts``, and its ``total_tax`` is the VAT of that pre-discount amount, so the
-line's VAT after discounts is left to booking (at the rate its own triplet implies).
-``gift_certificate_amount`` was paid with gift certificates sold earlier.
+``ecomledger fetch`` asks the list with ``include=consignments.line_items``: each order
+carries its ``consignments`` (``{"pickups", "shipping", "downloads", "email":
+{"gift_certificates"}}``, or that object wrapped in an array, the legacy shape), whose
+``line_items`` are the order's products and whose first shipping consignment is its
+shipping address. Payload files of earlier fetches hold the same products and addresses
+as separate sub-resources under ``related`` (``products``, ``shipping_addresses``, and
+``coupons``, which booking never needed: each line's ``applied_discounts`` carries its
+share of every discount); both import to the same entries. Money: strings with four
+decimals in ``_ex_tax``/``_inc_tax``/``_tax`` triplets; a product's ``total_inc_tax`` is
+before its ``applied_discounts``, and its ``total_tax`` is the VAT of that pre-discount
+amount, so the line's VAT after discounts is left to booking (at the rate its own triplet
+implies). ``gift_certificate_amount`` was paid with gift certificates sold earlier.
 
 Dates are RFC 2822 (``Fri, 12 Oct 2018 19:06:23 +0000``). Refunds are summed up in
 ``refunded_amount``: one credit note per order, dated at its last modification, split pro
@@ -65,6 +70,68 @@ def _sub(related: Related, name: str, order_id: str) -> list[dict[str, Any]]:
     return rows
 
 
+def _consignment_groups(order: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The order's consignments as a list of groups, or None when the list did not
+    include them (a link ``{"url", "resource"}``, or no field at all)."""
+    value = order.get("consignments")
+    if isinstance(value, dict) and "resource" not in value:
+        return [value]
+    if isinstance(value, list):
+        return [group for group in value if isinstance(group, dict)]
+    return None
+
+
+def _by_id(item: dict[str, Any]) -> tuple[int, int, str]:
+    """Sort key: integer ids in order (as BigCommerce numbers order products), then any
+    other id as text."""
+    value = item.get("id")
+    return (0, value, "") if isinstance(value, int) else (1, 0, str(value))
+
+
+def _consigned(
+    groups: list[dict[str, Any]], oid: str, where: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(line items, shipping consignments) of an order's consignment groups; line items
+    in the order of their ids, as ``/orders/{id}/products`` lists them."""
+    shipping: list[dict[str, Any]] = []
+    consignments: list[dict[str, Any]] = []
+    for group in groups:
+        shipping.extend(c for c in group.get("shipping") or [] if isinstance(c, dict))
+        for kind in ("shipping", "pickups", "downloads"):
+            consignments.extend(c for c in group.get(kind) or [] if isinstance(c, dict))
+        email = group.get("email") or {}
+        certificates = email.get("gift_certificates") if isinstance(email, dict) else None
+        consignments.extend(c for c in certificates or [] if isinstance(c, dict))
+    items = [i for c in consignments for i in c.get("line_items") or [] if isinstance(i, dict)]
+    if any("quantity" not in item for item in items):
+        raise InputError(
+            where,
+            0,
+            f"order {oid} lists its line items as links (fetched with include=consignments "
+            "alone); fetch it again with ecomledger fetch, which embeds them",
+        )
+    items.sort(key=_by_id)
+    return items, shipping
+
+
+def _products_and_addresses(
+    order: dict[str, Any], related: Related, oid: str, where: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The order's products and shipping addresses: from the sub-resources a payload of
+    earlier fetches saved under ``related``, else from the consignments the list embedded."""
+    if oid in (related.get("products") or {}):
+        return _sub(related, "products", oid), _sub(related, "shipping_addresses", oid)
+    groups = _consignment_groups(order)
+    if groups is None:
+        raise InputError(
+            where,
+            0,
+            f"order {oid} comes without its products (neither consignments nor related "
+            "products); fetch it with ecomledger fetch, which saves them",
+        )
+    return _consigned(groups, oid, where)
+
+
 def _lines(products: list[dict[str, Any]], country: str, moment: dt.datetime) -> list[OrderLine]:
     lines = []
     for item in products:
@@ -115,12 +182,13 @@ def _status(order: dict[str, Any]) -> OrderStatus:
 def parse_order(
     order: dict[str, Any], related: Related, source: str, where: str, home: str = "FR"
 ) -> Order:
-    """Turn one BigCommerce order and its sub-resources into an :class:`Order`."""
+    """Turn one BigCommerce order (its consignments, or its sub-resources) into an
+    :class:`Order`."""
     oid = str(order["id"])
     moment = _rfc2822(order.get("date_created"), where, "date_created")
-    addresses = _sub(related, "shipping_addresses", oid)
+    products, addresses = _products_and_addresses(order, related, oid, where)
     customer = _customer(order, addresses[0] if addresses else {})
-    lines = _lines(_sub(related, "products", oid), customer.country, moment)
+    lines = _lines(products, customer.country, moment)
     ship_gross = dec(order.get("shipping_cost_inc_tax"))
     ship_tax = dec(order.get("shipping_cost_tax"))
     method = (addresses[0] if addresses else {}).get("shipping_method")
@@ -163,7 +231,7 @@ def _is_bigcommerce(document: Any) -> bool:
 
 
 class Importer(OrderImporter):
-    """BigCommerce orders with their products, addresses and refunded totals."""
+    """BigCommerce orders with their line items, addresses and refunded totals."""
 
     platform = "bigcommerce"
 

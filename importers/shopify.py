@@ -16,6 +16,7 @@ from typing import Any
 
 from ecomledger.booking import bookable
 from ecomledger.errors import InputError
+from ecomledger.importers import _shopify_graphql as bulk
 from ecomledger.importers._orders import OrderImporter, Records
 from ecomledger.importers._payload import (
     dec,
@@ -352,6 +353,7 @@ def parse_payouts(document: Any, source: str, where: str) -> list[Payout]:
         for body in bodies or []:
             if isinstance(body, dict):
                 transactions.extend(body.get("transactions") or [])
+    transactions.extend(bulk.balance_transactions(document))
     by_payout: dict[str, list[BalanceTransaction]] = {}
     for txn in latest_by_id(transactions):
         if txn.get("type") == "payout" or not txn.get("payout_id"):
@@ -454,8 +456,10 @@ _PAYMENT_KINDS = frozenset({"sale", "capture"})
 def _with_transactions(orders: list[dict[str, Any]], document: Any) -> list[dict[str, Any]]:
     """Each order with the payments ``fetch`` saved beside it under ``related.transactions``.
 
-    Shopify's REST order does not embed its transactions, so ``fetch`` asks for those of
-    the orders paid partly by gift card and keeps them per order id. ``parse_order`` reads
+    Shopify's REST order does not embed its transactions, so ``fetch`` gets those of the
+    orders paid partly by gift card: from a bulk export (``related.bulk_transactions``,
+    read by `ecomledger.importers._shopify_graphql`) and, for an order the export missed,
+    over REST (``related.transactions``, per order id). ``parse_order`` reads
     the gift-card part from ``order["transactions"]``; without the merge the whole total
     would wait on the processor's clearing account for a payout that never brings it. Only
     payments are merged (a refund to a gift card is already in the order's ``refunds``),
@@ -463,18 +467,23 @@ def _with_transactions(orders: list[dict[str, Any]], document: Any) -> list[dict
     """
     related = document.get("related") if isinstance(document, dict) else None
     fetched = (related or {}).get("transactions") or {}
-    if not isinstance(fetched, dict) or not fetched:
+    exported = bulk.order_payments(document)
+    if (not isinstance(fetched, dict) or not fetched) and not exported:
         return orders
+    if not isinstance(fetched, dict):
+        fetched = {}
     merged = []
     for order in orders:
         bodies = fetched.get(str(order.get("id"))) or []
         extra = [
             t
-            for body in bodies
-            if isinstance(body, dict)
-            for t in body.get("transactions") or []
+            for t in [
+                *(t for body in bodies if isinstance(body, dict)
+                  for t in body.get("transactions") or []),
+                *exported.get(str(order.get("id")), ()),
+            ]
             if isinstance(t, dict) and t.get("kind") in _PAYMENT_KINDS
-        ]
+        ]  # fmt: skip
         if extra:
             known = list(order.get("transactions") or [])
             order = {**order, "transactions": latest_by_id([*known, *extra])}

@@ -80,10 +80,19 @@ def test_fetch_writes_one_envelope_per_kind(tmp_path: Path, srv: SandboxServer) 
         "until": None,
         "count": 60,
     }
-    assert len(orders["pages"]) == 3 and set(orders["related"]) == {"transactions"}
+    assert len(orders["pages"]) == 3
+    # the gift-card orders' payments come from one bulk export: no order asked about alone
+    assert set(orders["related"]) == {"bulk_transactions", "transactions"}
+    assert orders["related"]["transactions"] == {}
+    (export,) = orders["related"]["bulk_transactions"]["all"]
+    assert {line["id"].rsplit("/", 1)[-1] for line in export} >= {
+        str(o["id"]) for p in orders["pages"] for o in p["orders"]
+    }
     assert sum(len(p["orders"]) for p in orders["pages"]) == 60
     payouts = json.loads((tmp_path / report.files[1]).read_text())
-    assert set(payouts["related"]["balance_transactions"]) == {
+    assert payouts["related"]["balance_transactions"] == {}
+    (export,) = payouts["related"]["bulk_balance_transactions"]["all"]
+    assert {line["associatedPayout"]["id"].rsplit("/", 1)[-1] for line in export} == {
         str(p["id"]) for page in payouts["pages"] for p in page["payouts"]
     }
     state = load_state(tmp_path)["sources"]["shopify/demo"]

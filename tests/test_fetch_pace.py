@@ -84,10 +84,77 @@ def test_magento_asks_for_its_largest_page(tmp_path: Path) -> None:
     assert sizes == {"300"}
 
 
-def test_bigcommerce_asks_coupons_only_of_orders_that_used_one(tmp_path: Path) -> None:
+def test_bigcommerce_asks_nothing_per_order(tmp_path: Path) -> None:
+    """The list embeds each order's consignments and line items: one request a page."""
     with SandboxServer(seed=1, orders=60) as srv:
         report, _ = _fetch(tmp_path, srv, "bigcommerce", VirtualClock())
-        asked = sum(1 for _, path, _ in srv.log if path.split("?")[0].endswith("/coupons"))
-        products = sum(1 for _, path, _ in srv.log if path.split("?")[0].endswith("/products"))
-    assert products == report.counts["orders"] == 60
-    assert 0 < asked < 60  # some orders used a code, most did not
+        paths = [path for _, path, _ in srv.log]
+    assert report.counts["orders"] == 60
+    assert len(paths) == 1  # 60 orders fit one page of 250
+    assert parse_qs(urlsplit(paths[0]).query)["include"] == ["consignments.line_items"]
+
+
+def test_bigcommerce_paces_itself_on_its_quota_headers(tmp_path: Path) -> None:
+    """BigCommerce's quota is a window (here 3 requests per 30 s) whose ``X-Rate-Limit-*``
+    headers say what is left: the client uses the window, then waits for it to reset,
+    and never runs into a 429."""
+    clock = VirtualClock()
+    with SandboxServer(
+        seed=1, orders=60, clock=clock.now, throttles={"bigcommerce": (3, 0.1)}
+    ) as srv:
+        report, seconds = _fetch(tmp_path, srv, "bigcommerce", clock, page_size=10)
+        statuses = [status for _, _, status in srv.log]
+    assert report.counts["orders"] == 60
+    assert statuses == [200] * 6 + [204]  # 6 pages of 10, then the empty page
+    assert 55 < seconds < 61  # two resets of the 30 s window (started with the sandbox)
+
+
+def test_bigcommerce_waits_out_a_quota_spent_by_another_app(tmp_path: Path) -> None:
+    """Every app of a store shares its quota: when another spent it, the 429 says when the
+    window resets (``X-Rate-Limit-Time-Reset-Ms``, no ``Retry-After``) and the client waits
+    exactly that long."""
+    import httpx
+
+    clock = VirtualClock()
+    with SandboxServer(
+        seed=1, orders=20, clock=clock.now, throttles={"bigcommerce": (2, 0.1)}
+    ) as srv:
+        for _ in range(2):
+            httpx.get(f"{srv.url}/stores/{STORE_HASH}/v2/orders", headers={"X-Auth-Token": TOKEN})
+        srv.log.clear()
+        report, seconds = _fetch(tmp_path, srv, "bigcommerce", clock)
+        statuses = [status for _, _, status in srv.log]
+    assert report.counts["orders"] == 20
+    assert statuses == [429, 200]
+    assert 0 < seconds <= 21  # the rest of the 20 s window, not a backoff guess
+
+
+def test_shopify_is_bound_by_the_rate_limit_alone(tmp_path: Path) -> None:
+    """Shopify pages 250 orders, and the payments of gift-card orders and the payouts'
+    balance transactions come from two bulk exports instead of a request per order and per
+    payout: only the list pages spend the REST bucket. Its rate is set low here (a bucket
+    of 2 leaking one call per 20 s) so that compute stays small beside the waits; the
+    fetch must come within 80 % of rate x 250 orders a second (asking REST per gift-card
+    order and per payout made 163 requests here: 5 % of it)."""
+    clock = VirtualClock()
+    rate = 0.05
+    with SandboxServer(
+        seed=3, orders=2_000, clock=clock.now, bucket_capacity=2, leak_rate=rate
+    ) as srv:
+        source = SourceConfig("pace", "shopify", srv.url, token_env="T")
+        http = Http(
+            "pace",
+            sleep=clock.sleep,
+            leak_rate=rate,
+            retry=RetryPolicy(max_retries=8, max_total_wait=900),
+        )
+        with http:
+            started, slept = time.monotonic(), clock.slept
+            report = fetch_source(tmp_path, source, http=http, environ={"T": TOKEN})
+            seconds = time.monotonic() - started + clock.slept - slept
+        rest = [path for _, path, status in srv.log if status == 200 and ".json?" in path]
+        per_order = [p for p in rest if "/transactions.json" in p]
+    assert report.counts["orders"] == 2_000
+    assert per_order == []  # no order and no payout asked about alone
+    assert len(rest) == 9  # 8 pages of 250 orders, 1 of payouts
+    assert report.counts["orders"] / seconds >= 0.8 * rate * 250, (seconds, report.requests)

@@ -288,7 +288,8 @@ class Shop(_Model):
     secret_env: str = ""
     processor: str = ""  # the configured processor that takes this shop's payments
     clearing_account: str = ""
-    options: dict[str, str | int | list[str]] = {}  # client extras: page_size, site_id...
+    # client extras: page_size, site_id, bulk... (bool first: true stays true, not 1)
+    options: dict[str, bool | str | int | list[str]] = {}
     # "order": one entry per order; "day"/"payout": one summary entry per day (and payout)
     # with the orders in an evidence file under documents/ (ecomledger.summary).
     granularity: Literal["order", "day", "payout"] = "order"

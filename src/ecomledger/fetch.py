@@ -25,9 +25,12 @@ Path: ``<books>/documents/<platform>/<name>/<YYYY-MM-DDTHHMMSSZ>-<kind>.json`` (
 time), one file per kind and fetch, e.g. ``documents/shopify/demo/20250401T...``. Kinds:
 
 ==============  ======================================================================
-shopify         ``orders`` (refunds embedded; related: ``transactions`` per order id, for
-                the orders paid partly by gift card only), ``payouts`` (related:
-                ``balance_transactions`` per payout id)
+shopify         ``orders`` (refunds embedded; related: ``bulk_transactions`` under
+                ``"all"``: the JSONL lines of a GraphQL bulk export of the orders'
+                payments, as one array; ``transactions`` per order id, for the orders
+                paid partly by gift card that the export missed, or all of them with
+                ``bulk = false``), ``payouts`` (related: ``bulk_balance_transactions``
+                under ``"all"``, likewise; ``balance_transactions`` per payout id)
 woocommerce     ``orders`` (related: ``refunds`` per order id, the bodies of
                 ``orders/<id>/refunds`` for the orders whose summary lists refunds)
 prestashop      ``orders`` (related: ``addresses`` per delivery address id, each a
@@ -38,8 +41,9 @@ prestashop      ``orders`` (related: ``addresses`` per delivery address id, each
                 ``product_quantity_reinjected``)
 magento         ``orders`` (related: ``creditmemos`` under ``"all"``: the credit memo
                 search pages, present even when empty)
-bigcommerce     ``orders`` (related: ``products``, ``shipping_addresses``, ``coupons``
-                per order id)
+bigcommerce     ``orders`` (each with its consignments and line items embedded; files of
+                earlier fetches: related ``products``, ``shipping_addresses``,
+                ``coupons`` per order id)
 square          ``orders``
 wix             ``orders``
 stripe          ``balance_transactions``, ``payouts``

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import math
 import random
 import re
 import time
@@ -54,6 +55,12 @@ SleepFn = Callable[[float], None]
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 _CALL_LIMIT_HEADER = "X-Shopify-Shop-Api-Call-Limit"
+
+#: A fixed-window quota (BigCommerce): requests left in the window, milliseconds until it
+#: resets, and, on a 429, the whole seconds until then.
+_QUOTA_LEFT_HEADER = "X-Rate-Limit-Requests-Left"
+_QUOTA_RESET_HEADER = "X-Rate-Limit-Time-Reset-Ms"
+_QUOTA_RETRY_HEADER = "X-Retry-After"
 
 
 class FetchError(UserError):
@@ -260,8 +267,11 @@ class Http:
         json_body: Any = None,
         headers: Mapping[str, str] | None = None,
         auth: tuple[str, str] | None = None,
+        parse_json: bool = True,
     ) -> Response:
-        """Send one request, retrying transient failures, and parse the JSON body.
+        """Send one request, retrying transient failures, and parse the JSON body
+        (``parse_json=False``: keep the text only, for a body that is not one JSON value,
+        such as a bulk export's JSON Lines).
 
         Raises:
             FetchError: on a non-retryable status, on a body that is not valid JSON, or
@@ -291,8 +301,13 @@ class Http:
                     if status >= 300:
                         raise self._status_error(method, resp, attempt)
                     self._throttle(resp)
+                    self._await_quota(resp)
+                    if not parse_json:
+                        return Response(status, resp.headers, resp.request.url, resp.text, None)
                     return self._parse(method, resp)
                 retry_after = parse_retry_after(resp.headers.get("Retry-After"))
+                if retry_after is None and status == 429:
+                    retry_after = _quota_reset(resp.headers)
                 problem = f"answered HTTP {status} {resp.reason_phrase}".rstrip()
                 hint = _hint_for_status(status)
 
@@ -319,6 +334,12 @@ class Http:
         spread = delay * policy.jitter
         return delay - spread + self.rng.uniform(0, spread)
 
+    def pause(self, seconds: float) -> None:
+        """Wait as a platform asked outside HTTP statuses (Shopify GraphQL's cost throttle,
+        a bulk export still running): counted in ``waited``, and on the benchmarks'
+        virtual clock like every other wait."""
+        self._wait(seconds)
+
     def _wait(self, seconds: float) -> None:
         if seconds > 0:
             self.waited += seconds
@@ -340,6 +361,21 @@ class Http:
         excess = used - self.throttle_threshold * capacity
         self._wait(excess / self.leak_rate)
 
+    def _await_quota(self, resp: httpx.Response) -> None:
+        """Wait out a spent fixed-window quota (BigCommerce's ``X-Rate-Limit-*`` headers)
+        instead of running into its 429: the window's requests are used at full speed,
+        then the next request waits for the window to reset."""
+        left = resp.headers.get(_QUOTA_LEFT_HEADER)
+        if left is None:
+            return
+        try:
+            spent = float(left) <= 0
+        except ValueError:
+            return
+        reset = _quota_reset(resp.headers) if spent else None
+        if reset and math.isfinite(reset):
+            self._wait(reset)
+
     def _parse(self, method: str, resp: httpx.Response) -> Response:
         text = resp.text
         data: Any = None
@@ -357,6 +393,16 @@ class Http:
                     resp.status_code,
                 ) from exc
         return Response(resp.status_code, resp.headers, resp.request.url, text, data)
+
+
+def _quota_reset(headers: httpx.Headers) -> float | None:
+    """Seconds until a fixed-window quota resets (``X-Rate-Limit-Time-Reset-Ms``, else
+    ``X-Retry-After``); None when neither header is readable."""
+    try:
+        seconds = float(headers[_QUOTA_RESET_HEADER]) / 1000
+    except (KeyError, ValueError):
+        return parse_retry_after(headers.get(_QUOTA_RETRY_HEADER))
+    return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
 def _reject_constant(name: str) -> Any:

@@ -45,7 +45,9 @@ def _transaction_paths(srv: SandboxServer) -> list[str]:
 
 
 def _fetch(contract_for: Callable[..., Any], **kw: Any) -> FetchResult:
-    result: FetchResult = contract_for("shopify").fetch(**kw)
+    # the REST path (bulk=False): what the client falls back to for an order the bulk
+    # export misses (tests/clients/test_shopify_bulk.py covers the bulk path)
+    result: FetchResult = contract_for("shopify", bulk=False).fetch(**kw)
     return result
 
 

@@ -223,6 +223,19 @@ def _shopify_gift_cards(files: list[Path]) -> dict[str, Decimal]:
                 ),
                 ZERO,
             )
+        # the bulk export (GraphQL spelling): every order of the window, one line each
+        for bodies in (doc.get("related") or {}).get("bulk_transactions", {}).values():
+            for line in (line for body in bodies for line in body):
+                paid[line["id"].rsplit("/", 1)[-1]] = sum(
+                    (
+                        _money(t["amountSet"]["shopMoney"]["amount"])
+                        for t in line["transactions"]
+                        if t["gateway"] == "gift_card"
+                        and t["status"] == "SUCCESS"
+                        and t["kind"] in ("SALE", "CAPTURE")
+                    ),
+                    ZERO,
+                )
     return paid
 
 

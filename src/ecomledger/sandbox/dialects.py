@@ -14,6 +14,8 @@ Values are ``Decimal`` here and are written as JSON numbers or strings by `dumps
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -41,35 +43,23 @@ SHOP_DOMAIN = "sandbox-the.myshopify.com"
 
 
 def dumps(value: Any) -> str:
-    """JSON text with ``Decimal`` written as a number, digit for digit (no float)."""
-    parts: list[str] = []
-    _dump(value, parts)
-    return "".join(parts)
+    """JSON text with ``Decimal`` written as a number, digit for digit (no float).
+
+    The C encoder writes everything; a ``Decimal`` goes through it as a marked string
+    whose quotes and marks are then dropped, which is several times faster than walking
+    the value in Python (the sandbox encodes megabytes per fetch in the benchmarks).
+    """
+    text = json.dumps(value, default=_marked, ensure_ascii=False, separators=(",", ":"))
+    return _MARKED.sub(r"\1", text) if "\\u0000" in text else text
 
 
-def _dump(value: Any, out: list[str]) -> None:
-    import json
+_MARKED = re.compile(r'"\\u0000([-+0-9.Ee]*)\\u0000"')
 
-    if isinstance(value, dict):
-        out.append("{")
-        for i, (k, v) in enumerate(value.items()):
-            if i:
-                out.append(",")
-            out.append(json.dumps(str(k)))
-            out.append(":")
-            _dump(v, out)
-        out.append("}")
-    elif isinstance(value, list | tuple):
-        out.append("[")
-        for i, v in enumerate(value):
-            if i:
-                out.append(",")
-            _dump(v, out)
-        out.append("]")
-    elif isinstance(value, Decimal):
-        out.append(f"{value:f}")
-    else:
-        out.append(json.dumps(value, ensure_ascii=False))
+
+def _marked(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return f"\x00{value:f}\x00"
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def s2(amount: Decimal) -> str:
@@ -1041,7 +1031,12 @@ def bigcommerce_order(order: Order, base: str) -> dict[str, Any]:
         "partially_refunded": ("Partially Refunded", 14),
     }.get(order.financial_status, ("Completed", 10))
     subtotal_ex = sum((_ex(li.total, li.rate) for li in order.lines), ZERO)
-    ship_ex = order.shipping_price - order.shipping_tax
+    ship_tax = order.shipping_tax
+    ship_ex = order.shipping_price - ship_tax
+    subtotal, total, tax = order.subtotal_price, order.total_price, order.total_tax
+    coupons = sum(  # what codes took off; automatic discounts are the rest
+        (a for li in order.lines for i, a in li.allocations if order.discounts[i].code), ZERO
+    )
     cust = order.customer
     return {
         "id": oid,
@@ -1052,21 +1047,21 @@ def bigcommerce_order(order: Order, base: str) -> dict[str, Any]:
         "status_id": status[1],
         "status": status[0],
         "subtotal_ex_tax": s4(subtotal_ex),
-        "subtotal_inc_tax": s4(order.subtotal_price),
-        "subtotal_tax": s4(order.subtotal_price - subtotal_ex),
+        "subtotal_inc_tax": s4(subtotal),
+        "subtotal_tax": s4(subtotal - subtotal_ex),
         "base_shipping_cost": s4(order.shipping_price),
         "shipping_cost_ex_tax": s4(ship_ex),
         "shipping_cost_inc_tax": s4(order.shipping_price),
-        "shipping_cost_tax": s4(order.shipping_tax),
+        "shipping_cost_tax": s4(ship_tax),
         "handling_cost_ex_tax": s4(ZERO),
         "handling_cost_inc_tax": s4(ZERO),
         "handling_cost_tax": s4(ZERO),
         "wrapping_cost_ex_tax": s4(ZERO),
         "wrapping_cost_inc_tax": s4(ZERO),
         "wrapping_cost_tax": s4(ZERO),
-        "total_ex_tax": s4(order.total_price - order.total_tax),
-        "total_inc_tax": s4(order.total_price),
-        "total_tax": s4(order.total_tax),
+        "total_ex_tax": s4(total - tax),
+        "total_inc_tax": s4(total),
+        "total_tax": s4(tax),
         "items_total": sum(li.quantity for li in order.lines),
         "payment_method": "Stripe",
         "payment_status": "void" if not order.payments else "captured",
@@ -1075,19 +1070,8 @@ def bigcommerce_order(order: Order, base: str) -> dict[str, Any]:
         "gift_certificate_amount": s4(
             sum((p.amount for p in order.payments if p.gateway == "gift_card"), ZERO)
         ),
-        "discount_amount": s4(
-            order.total_discounts
-            - sum(
-                (a for li in order.lines for i, a in li.allocations if order.discounts[i].code),
-                ZERO,
-            )
-        ),
-        "coupon_discount": s4(
-            sum(
-                (a for li in order.lines for i, a in li.allocations if order.discounts[i].code),
-                ZERO,
-            )
-        ),
+        "discount_amount": s4(order.total_discounts - coupons),
+        "coupon_discount": s4(coupons),
         "currency_code": order.presentment_currency,
         "currency_exchange_rate": f"{order.fx:.10f}",
         "default_currency_code": "EUR",

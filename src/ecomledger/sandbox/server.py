@@ -12,7 +12,9 @@ refund resources render the dataset's own refunds, so they always agree with the
 Shopify        ``/admin/api/2025-01/orders.json``, ``orders/<id>/transactions.json``,
                ``shopify_payments/payouts.json``,
                ``shopify_payments/balance/transactions.json`` (Link ``page_info``,
-               leaky-bucket throttle with ``X-Shopify-Shop-Api-Call-Limit`` and 429)
+               leaky-bucket throttle with ``X-Shopify-Shop-Api-Call-Limit`` and 429);
+               ``graphql.json`` bulk operations and their JSONL at ``/shopify-bulk/``
+               (`ecomledger.sandbox.shopify_graphql`, GraphQL cost throttle)
 WooCommerce    ``/wp-json/wc/v3/orders`` and ``orders/<id>/refunds`` (page/per_page,
                ``X-WP-Total(Pages)``)
 PrestaShop     ``/api/orders`` (``limit=offset,count``, ``filter[date_upd]``, ``filter[id]``),
@@ -22,8 +24,9 @@ PrestaShop     ``/api/orders`` (``limit=offset,count``, ``filter[date_upd]``, ``
 Magento        ``/rest/V1/orders`` and ``/rest/V1/creditmemos`` (``searchCriteria`` on
                ``updated_at``/``created_at``, ``in`` on ``entity_id``/``order_id``,
                ``total_count``)
-BigCommerce    ``/stores/<hash>/v2/orders`` and ``/orders/<id>/products|shipping_addresses|
-               coupons`` (page/limit, 204 when empty)
+BigCommerce    ``/stores/<hash>/v2/orders`` (``include=consignments.line_items``:
+               `ecomledger.sandbox.bigcommerce`) and ``/orders/<id>/products|
+               shipping_addresses|coupons`` (page/limit, 204 when empty, quota headers)
 Square         ``/v2/locations``, ``POST /v2/orders/search`` (cursor in body)
 Wix            ``POST /ecom/v1/orders/search`` (``cursorPaging``)
 Stripe         ``/v1/balance_transactions``, ``/v1/payouts`` (``starting_after``)
@@ -56,9 +59,11 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
+import ecomledger.sandbox.bigcommerce as bigcommerce
 import ecomledger.sandbox.gocardless as gocardless
 import ecomledger.sandbox.qonto as qonto
 import ecomledger.sandbox.revolut as revolut
+import ecomledger.sandbox.shopify_graphql as shopify_graphql
 from ecomledger.sandbox import dialects
 from ecomledger.sandbox.data import Dataset, Order, generate
 
@@ -250,8 +255,9 @@ class SandboxServer:
             client's sleep so throttling is exercised without real waiting.
         bucket_capacity, leak_rate: Shopify's call limit (40 calls, 2 per second).
         throttles: other platforms' published rate limits, ``{platform: (burst, per
-            second)}`` (``{"bigcommerce": (150, 5.0)}``: 150 requests a 30 s window); over
-            it a request answers 429 with ``Retry-After``. Default: none (unthrottled).
+            second)}``; over it a request answers 429 with ``Retry-After``. BigCommerce's
+            (``{"bigcommerce": (150, 5.0)}``) is a fixed window of 150 requests per 30 s
+            whose ``X-Rate-Limit-*`` headers every answer carries. Default: none.
     """
 
     def __init__(
@@ -277,10 +283,18 @@ class SandboxServer:
         self.host = host
         self.port = port
         self.bucket = _Bucket(bucket_capacity, leak_rate, clock)
+        self.graphql = shopify_graphql.GraphqlAdmin(self.data, clock)  # Shopify bulk ops
         self.throttles = {
             _THROTTLED_PATHS[name]: _Bucket(burst, rate, clock)
             for name, (burst, rate) in (throttles or {}).items()
+            if name != "bigcommerce"  # a fixed window with its own headers: QuotaWindow
         }
+        bc_quota = (throttles or {}).get("bigcommerce")
+        self.bigcommerce_quota = (
+            bigcommerce.QuotaWindow(bc_quota[0], bc_quota[0] / bc_quota[1], clock)
+            if bc_quota
+            else None
+        )
         self.log: list[tuple[str, str, int]] = []
         self._lock = threading.Lock()
         self._faults = faults or Faults()
@@ -427,6 +441,10 @@ class SandboxServer:
         body: bytes,
     ) -> _Reply:
         q = {k: v[0] for k, v in query.items()}
+        if path.startswith(shopify_graphql.DOWNLOADS) or (
+            path.startswith("/admin/api/") and path.endswith("/graphql.json")
+        ):
+            return self._shopify_graphql(method, path, headers, body)
         if path.startswith("/admin/api/"):
             return self._shopify(method, path, q, headers)
         if path.startswith("/wp-json/wc/v3/"):
@@ -550,6 +568,19 @@ class SandboxServer:
         return _Reply(200, {key: page}, reply_headers, listing=True)
 
     def _shopify_orders(self, f: Mapping[str, str]) -> list[dict[str, Any]]:
+        """The orders one set of filters lists, built once: every page of a fetch carries
+        the same filters (in ``page_info``), and sorting the whole shop again for each
+        page made the sandbox, not the rate limit, the bottleneck of large fetches."""
+        key = "shopify-rows:" + json.dumps(sorted(f.items()))
+        with self._lock:
+            rows = self._cache.get(key)
+        if rows is None:
+            rows = self._shopify_order_rows(f)
+            with self._lock:
+                self._cache[key] = rows
+        return list(rows)
+
+    def _shopify_order_rows(self, f: Mapping[str, str]) -> list[dict[str, Any]]:
         since = _parse_time(f["updated_at_min"]) if "updated_at_min" in f else None
         until = _parse_time(f["updated_at_max"]) if "updated_at_max" in f else None
         order = f.get("order", "created_at desc").split()
@@ -607,6 +638,27 @@ class SandboxServer:
             if wanted is None or str(p.id) == wanted
             for t in p.transactions
         ]
+
+    def _shopify_graphql(
+        self, method: str, path: str, headers: Mapping[str, str], body: bytes
+    ) -> _Reply:
+        """The GraphQL endpoint's bulk operations and their JSONL results
+        (:mod:`ecomledger.sandbox.shopify_graphql`); a result URL is signed: no token."""
+        if path.startswith(shopify_graphql.DOWNLOADS):
+            status, text = self.graphql.download(path)
+            if text is None:
+                raise _ClientError(404, {"errors": "Not Found"})
+            return _Reply(status, text, content_type="application/jsonl")
+        if headers.get("x-shopify-access-token") != TOKEN:
+            raise _ClientError(
+                401,
+                {
+                    "errors": "[API] Invalid API key or access token "
+                    "(unrecognized login or wrong password)"
+                },
+            )
+        status, reply, extra = self.graphql.handle(method, body, self.url)
+        return _Reply(status, reply, extra)
 
     # -- WooCommerce ----------------------------------------------------------------------
 
@@ -928,6 +980,23 @@ class SandboxServer:
     def _bigcommerce(
         self, method: str, path: str, q: dict[str, str], headers: Mapping[str, str]
     ) -> _Reply:
+        """Every answer counts against the quota and says what is left of it."""
+        quota: dict[str, str] = {}
+        if self.bigcommerce_quota is not None:
+            allowed, quota = self.bigcommerce_quota.take()
+            if not allowed:
+                body = [{"status": 429, "message": "Too many requests."}]
+                return _Reply(429, body, quota)
+        try:
+            reply = self._bigcommerce_answer(method, path, q, headers)
+        except _ClientError as exc:
+            reply = _Reply(exc.status, exc.body)
+        reply.headers.update(quota)
+        return reply
+
+    def _bigcommerce_answer(
+        self, method: str, path: str, q: dict[str, str], headers: Mapping[str, str]
+    ) -> _Reply:
         m = re.fullmatch(r"/stores/([^/]+)/v2/orders(?:/(\d+)/(\w+))?/?", path)
         if m is None or m.group(1) != STORE_HASH or method != "GET":
             raise _ClientError(
@@ -948,23 +1017,36 @@ class SandboxServer:
                 items = dialects.bigcommerce_sub(order, m.group(3))
             except KeyError as exc:
                 raise _ClientError(404, [{"status": 404, "message": "Not found."}]) from exc
+            chunk = items[(page - 1) * limit : page * limit]
         else:
+            try:
+                wanted, as_object = bigcommerce.includes_of(q)
+            except bigcommerce.QueryError as exc:
+                raise _ClientError(400, [{"status": 400, "message": str(exc)}]) from exc
             since = _parse_time(q["min_date_modified"]) if "min_date_modified" in q else None
             until = _parse_time(q["max_date_modified"]) if "max_date_modified" in q else None
-            rows = self._orders_by("updated_at", since, until)
             sort = q.get("sort", "id:asc")
-            attr = {"date_modified": "updated_at", "date_created": "created_at"}.get(
-                sort.split(":")[0]
+            rows = self._render(  # every page of a fetch asks the same list: sort it once
+                f"bigcommerce-orders:{since}:{until}:{sort}",
+                lambda: self._bigcommerce_rows(since, until, sort),
             )
-            if attr:
-                rows.sort(key=lambda o: (getattr(o, attr), o.id), reverse=sort.endswith(":desc"))
-            else:
-                rows.sort(key=lambda o: o.id % 1_000_000, reverse=sort.endswith(":desc"))
-            items = [dialects.bigcommerce_order(o, base) for o in rows]
-        chunk = items[(page - 1) * limit : page * limit]
+            shown = rows[(page - 1) * limit : page * limit]  # render only the page asked
+            chunk = [bigcommerce.list_order(o, base, wanted, as_object) for o in shown]
         if not chunk:
             return _Reply(204, None, listing=True)
-        return _Reply(200, chunk, listing=True)
+        return _Reply(200, bigcommerce.encode(chunk), listing=True)
+
+    def _bigcommerce_rows(
+        self, since: datetime | None, until: datetime | None, sort: str
+    ) -> list[Order]:
+        """The orders modified in [since, until] in the list's ``sort`` order."""
+        rows = self._orders_by("updated_at", since, until)
+        attr = {"date_modified": "updated_at", "date_created": "created_at"}.get(sort.split(":")[0])
+        if attr:
+            rows.sort(key=lambda o: (getattr(o, attr), o.id), reverse=sort.endswith(":desc"))
+        else:
+            rows.sort(key=lambda o: o.id % 1_000_000, reverse=sort.endswith(":desc"))
+        return rows
 
     # -- Square ---------------------------------------------------------------------------
 
