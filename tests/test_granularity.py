@@ -245,7 +245,7 @@ def test_a_customers_orders_of_a_day_share_one_entry_and_each_invoice_is_settled
     bank = tmp_path / "qonto-2026-04.csv"
     header = (EXAMPLES / "inbox" / "qonto-2026-03.csv").read_text("utf-8").splitlines()[0]
     line = (
-        "settled,2026-04-20 10:00:00,2026-04-20 10:00:00,27.50,EUR,Boutique Claes SPRL,transfer,"
+        "settled,2026-04-20 10:00:00,2026-04-20 10:00:00,27.50,EUR,P CLAES,transfer,"
         "qonto-tx-9001,FR7616958000013001542911136,Paiement commande #1004-2,,,,"
     )
     bank.write_text(f"{header}\n{line}\n", "utf-8")
@@ -261,3 +261,9 @@ def test_a_customers_orders_of_a_day_share_one_entry_and_each_invoice_is_settled
     )
     assert report.code == 0, report.out
     assert invoices["#1004-1"] in report.out and invoices["#1004-2"] not in report.out
+    # The FEC names the customer of the invoice settled, not the bank's counterparty label.
+    fec = cli("--books", str(books), "export", "fec", "--year", "2026", "--output", str(tmp_path))
+    assert fec.code == 0, fec.out
+    [text] = [p.read_text("iso-8859-15") for p in tmp_path.glob("*FEC2026[0-9][0-9][0-9][0-9].txt")]
+    [settled] = [row for row in text.splitlines() if "qonto-tx-9001" in row and "\t411" in row]
+    assert "\tCBOUTIQUECLAESSPR\tBoutique Claes SPRL\t" in settled, settled

@@ -311,8 +311,15 @@ class _Customers:
     def __init__(self, entries: Iterable[data.Directive]) -> None:
         self.by_invoice: dict[str, str] = {}
         for entry in entries:
-            if isinstance(entry, data.Transaction) and entry.payee and "invoice" in entry.meta:
+            if not isinstance(entry, data.Transaction) or not entry.payee:
+                continue
+            if "invoice" in entry.meta:
                 self.by_invoice[str(entry.meta["invoice"])] = entry.payee
+            elif "invoice_range" in entry.meta:  # a customer's summary: one posting an invoice
+                for posting in entry.postings:
+                    owed = (posting.meta or {}).get("invoice")
+                    if owed is not None:
+                        self.by_invoice[str(owed)] = entry.payee
 
     def aux(self, entry: data.Transaction, number: str) -> tuple[str, str]:
         """The auxiliary account of a 411 or 401 line, else ("", "")."""
