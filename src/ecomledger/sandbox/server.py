@@ -1233,9 +1233,9 @@ class SandboxServer:
                 },
             )
         if path == "/v1/balance_transactions":
-            rows = self._render("stripe-txns", lambda: dialects.stripe_balance_txns(self.data))
+            key, build = "stripe-txns", dialects.stripe_balance_txns
         elif path == "/v1/payouts":
-            rows = self._render("stripe-payouts", lambda: dialects.stripe_payouts(self.data))
+            key, build = "stripe-payouts", dialects.stripe_payouts
         else:
             raise _ClientError(
                 404,
@@ -1258,21 +1258,16 @@ class SandboxServer:
                     }
                 },
             )
-        tests = {
-            "gte": lambda a, b: a >= b,
-            "gt": lambda a, b: a > b,
-            "lte": lambda a, b: a <= b,
-            "lt": lambda a, b: a < b,
-        }
-        for op, test in tests.items():
-            if f"created[{op}]" in q:
-                bound = int(q[f"created[{op}]"])
-                rows = [r for r in rows if test(r["created"], bound)]
-        rows = sorted(rows, key=lambda r: (r["created"], r["id"]), reverse=True)
+        bounds = tuple(
+            (op, int(q[f"created[{op}]"])) for op in _STRIPE_CREATED if f"created[{op}]" in q
+        )
+        objects = self._render(key, lambda: build(self.data))
+        rows, position = self._render(  # every page of a fetch asks the same list: sort it once
+            f"{key}:{bounds}", lambda: _stripe_listing(objects, bounds)
+        )
         start = 0
         if "starting_after" in q:
-            ids = [r["id"] for r in rows]
-            if q["starting_after"] not in ids:
+            if q["starting_after"] not in position:
                 raise _ClientError(
                     400,
                     {
@@ -1284,13 +1279,42 @@ class SandboxServer:
                         }
                     },
                 )
-            start = ids.index(q["starting_after"]) + 1
+            start = position[q["starting_after"]] + 1
         chunk = rows[start : start + limit]
         return _Reply(
             200,
             {"object": "list", "data": chunk, "has_more": start + limit < len(rows), "url": path},
             listing=True,
         )
+
+
+#: Stripe's ``created[...]`` filters, in the order they apply.
+_STRIPE_CREATED: dict[str, Callable[[Any, Any], Any]] = {
+    "gte": operator.ge,
+    "gt": operator.gt,
+    "lte": operator.le,
+    "lt": operator.lt,
+}
+
+
+def _stripe_listing(
+    objects: list[dict[str, Any]], bounds: tuple[tuple[str, int], ...]
+) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """The objects created within ``bounds``, newest first, and each id's position.
+
+    Built once per list and filter: sorting all objects again and scanning their ids for
+    ``starting_after`` on every page made the sandbox, not Stripe's rate limit, the
+    bottleneck of large fetches. The first position of an id wins, as a scan would find it.
+    """
+    rows = objects
+    for op, bound in bounds:
+        test = _STRIPE_CREATED[op]
+        rows = [r for r in rows if test(r["created"], bound)]
+    rows = sorted(rows, key=lambda r: (r["created"], r["id"]), reverse=True)
+    position: dict[str, int] = {}
+    for i, row in enumerate(rows):
+        position.setdefault(row["id"], i)
+    return rows, position
 
 
 @dataclass(frozen=True)
