@@ -433,12 +433,14 @@ def check_summarised_credit_notes(
     value = str(entry.meta.get("credit_note_range", ""))
     credits = str(entry.meta.get("credits", "")).split()
     series = collector.series.get("credit_note")
-    first = value.partition("..")[0].strip()
-    parsed = parse_number(series, first) if series is not None else None
-    if series is None or parsed is None or len(credits) != invoice_span(value):
+    first, _, last = value.partition("..")
+    parsed = parse_number(series, first.strip()) if series is not None else None
+    end = parse_number(series, last.strip()) if series is not None else None
+    span = end[1] - parsed[1] + 1 if parsed is not None and end is not None else 0
+    if series is None or parsed is None or len(credits) != span:
         message = (
             f"Summary {value} must list in 'credits' the invoice each of its "
-            f"{invoice_span(value)} credit notes credits, separated by spaces"
+            f"{span} credit notes credits, separated by spaces"
         )
         yield CreditNoteError(entry.meta, message, entry)
         return
@@ -454,15 +456,6 @@ def check_summarised_credit_notes(
         error = credited_too_early(collector, entry, number, invoice)
         if error is not None:
             yield error
-
-
-def invoice_span(value: str) -> int:
-    """How many numbers a range ``"A..B"`` covers (by their trailing digits; 0 if unreadable)."""
-    first, _, last = value.partition("..")
-    start, end = re.search(r"(\d+)$", first.strip()), re.search(r"(\d+)$", last.strip())
-    if start is None or end is None:
-        return 0
-    return max(int(end[1]) - int(start[1]) + 1, 0)
 
 
 def check_invoice_numbering(
