@@ -55,7 +55,7 @@ from ecomledger.config import Config
 from ecomledger.errors import UserError
 from ecomledger.numbering import series_regex
 
-CUSTOMERS = "Assets:Customers"
+CUSTOMERS = ledger.CUSTOMERS
 Keys = dict[int, tuple[str, str, str, str, str]]  # id -> (kind, source, payout, currency, party)
 SUMMARY = ":summary:"
 INVOICE, CREDIT_NOTE = "invoice", "credit_note"
@@ -114,8 +114,10 @@ def _kind(entry: data.Directive, patterns: Mapping[str, re.Pattern[str]], home: 
     number = meta.get(kind)
     if not isinstance(number, str) or not patterns[kind].match(number):
         return None
-    if kind == CREDIT_NOTE and (_party(entry) or not _domestic_or_export(entry, home)):
-        return None
+    if kind == CREDIT_NOTE and (
+        not meta.get("credits") or _party(entry) or not _domestic_or_export(entry, home)
+    ):
+        return None  # a credit note naming no invoice stays alone, for the plugin to say so
     shipped = meta.get("shipped")
     if shipped is not None and (not isinstance(shipped, dt.date) or shipped > entry.date):
         return None
