@@ -377,22 +377,29 @@ class Http:
             self._wait(reset)
 
     def _parse(self, method: str, resp: httpx.Response) -> Response:
-        text = resp.text
-        data: Any = None
-        if text.strip():
-            try:
-                data = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
-            except ValueError as exc:
-                raise self.error(
-                    method,
-                    resp.request.url,
-                    f"answered HTTP {resp.status_code} with a body that is not valid JSON "
-                    f"(truncated or garbled at character {getattr(exc, 'pos', '?')})",
-                    "nothing was saved; run the fetch again, and report it to the platform "
-                    "if it keeps happening",
-                    resp.status_code,
-                ) from exc
-        return Response(resp.status_code, resp.headers, resp.request.url, text, data)
+        data = self.decode_json(method, resp.request.url, resp.text, resp.status_code)
+        return Response(resp.status_code, resp.headers, resp.request.url, resp.text, data)
+
+    def decode_json(self, method: str, url: Any, text: str, status: int = 200) -> Any:
+        """``text`` as JSON (decimals as `Decimal`, NaN refused; None when blank).
+
+        Raises:
+            FetchError: one sentence naming the request, when the text is not valid JSON.
+        """
+        if not text.strip():
+            return None
+        try:
+            return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+        except ValueError as exc:
+            raise self.error(
+                method,
+                url,
+                f"answered HTTP {status} with a body that is not valid JSON "
+                f"(truncated or garbled at character {getattr(exc, 'pos', '?')})",
+                "nothing was saved; run the fetch again, and report it to the platform "
+                "if it keeps happening",
+                status,
+            ) from exc
 
 
 def _quota_reset(headers: httpx.Headers) -> float | None:

@@ -303,3 +303,22 @@ def test_books_fetched_by_bulk_are_the_books_fetched_by_rest(
     assert text.count("Liabilities:GiftCards") > 10
     assert text.count("credit_note:") > 10
     assert text.count("payout_id:") > 5 and "payout_component:" in text
+
+
+def test_a_garbled_export_is_one_sentence_and_nothing_is_saved(
+    srv: SandboxServer, clock: _Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    download = srv.graphql.download
+
+    def garbled(path: str) -> tuple[int, str | None]:
+        status, text = download(path)
+        return status, (text or "") + '{"id": "gid://shopify/Order/1", "transactions": [\n'
+
+    monkeypatch.setattr(srv.graphql, "download", garbled)
+    from ecomledger.http import FetchError
+
+    with _http(clock) as http, pytest.raises(FetchError) as info:
+        _client(srv, http, payouts=False).fetch()
+    message = str(info.value)
+    assert SHOP in message and "not valid JSON" in message and "nothing was saved" in message
+    assert "\n" not in message

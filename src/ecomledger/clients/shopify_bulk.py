@@ -22,9 +22,7 @@ The JSONL is kept as the platform sent it: its lines, verbatim, joined into one 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any
 
 from ecomledger.clients.base import Page
@@ -120,7 +118,7 @@ def run_bulk_query(http: Http, graphql_url: str, headers: Mapping[str, str], que
         state = str(node.get("status") or "")
         if state == "COMPLETED":
             url = node.get("url")
-            return jsonl_page(_download(http, str(url)) if url else "")
+            return jsonl_page(http, str(url)) if url else Page("[]", [])
         if state in ("FAILED", "CANCELED", "CANCELLED", "EXPIRED"):
             raise http.error(
                 "POST",
@@ -136,11 +134,13 @@ def run_bulk_query(http: Http, graphql_url: str, headers: Mapping[str, str], que
     )
 
 
-def jsonl_page(text: str) -> Page:
-    """JSONL text as one `Page`: its lines verbatim, joined into a JSON array."""
+def jsonl_page(http: Http, url: str) -> Page:
+    """The JSONL result at ``url`` as one `Page`: its lines verbatim, joined into a JSON
+    array, read as every API answer is (a garbled export is one sentence, nothing saved)."""
+    text = _download(http, url)
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     joined = "[" + ",".join(lines) + "]"
-    return Page(joined, json.loads(joined, parse_float=Decimal))
+    return Page(joined, http.decode_json("GET", url, joined))
 
 
 def _graphql(
