@@ -50,7 +50,7 @@ def main() -> None:
         start = time.perf_counter()
         make_books(books_dir, args.orders)
         print(f"made books of {args.orders} orders in {time.perf_counter() - start:.1f} s")
-    start = time.perf_counter()
+    start = time.perf_counter()  # load_books refuses books that fail check
     books = load_books(books_dir, load_config(books_dir / "ecomledger.toml"))
     print(f"loaded the books in {time.perf_counter() - start:.1f} s")
 
